@@ -1,0 +1,343 @@
+//! The command line: `serve` (the default), `migrate`, and `user add|set-password|disable`.
+//! Flags override environment variables, which override defaults that work with none.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::TcpListener;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::accounts::{self, NewUser};
+use crate::config::{self, DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
+use crate::db::{self, Backend};
+use crate::setup::{self, FirstStart};
+use crate::web::{self, AppState};
+use crate::{accounts::sessions, site};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "chronicle",
+    version,
+    about = "Chronicle: a CMS for the news and event reports of institutes and universities.",
+    long_about = "Chronicle: a CMS for the news and event reports of institutes and universities.\n\n\
+        With no command, `chronicle` serves the site (the same as `chronicle serve`).\n\
+        Every flag can also be set by the environment variable shown with it; a flag wins over\n\
+        the variable, and the variable over the default.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the site (the default command).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit (`serve` also applies them at start).
+    Migrate(DbArgs),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args, Debug, Clone)]
+struct DbArgs {
+    /// Database: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long = "database", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database: String,
+}
+
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "CHRONICLE_BIND", default_value = DEFAULT_BIND)]
+    bind: String,
+    /// Public URL of the site, used in share links and absolute URLs (default: http://BIND).
+    #[arg(long, env = "CHRONICLE_BASE_URL")]
+    base_url: Option<String>,
+    /// Name of the site, shown in the header and page titles.
+    #[arg(long, env = "CHRONICLE_SITE_NAME", default_value = "Chronicle")]
+    site_name: String,
+    /// Language code of the site's content.
+    #[arg(long, env = "CHRONICLE_LANGUAGE", default_value = "en")]
+    language: String,
+    /// Time zone for showing and entering dates (an IANA name such as Asia/Baku).
+    #[arg(long, env = "CHRONICLE_TIMEZONE", default_value = "UTC")]
+    timezone: String,
+    /// Mark the session cookie Secure (default: when the base URL is https).
+    #[arg(long, env = "CHRONICLE_COOKIE_SECURE")]
+    cookie_secure: Option<bool>,
+    /// Hours without a request after which a staff session ends.
+    #[arg(long, env = "CHRONICLE_SESSION_HOURS", default_value_t = 12)]
+    session_hours: u64,
+    /// Create demo reports on the first start of an empty database.
+    #[arg(long, env = "CHRONICLE_DEMO_CONTENT", default_value_t = true, action = clap::ArgAction::Set)]
+    demo_content: bool,
+    /// Email of the administrator account created when no user exists.
+    #[arg(
+        long,
+        env = "CHRONICLE_ADMIN_EMAIL",
+        default_value = "admin@example.org"
+    )]
+    admin_email: String,
+    /// Database connections per instance.
+    #[arg(long, env = "CHRONICLE_DB_POOL_SIZE", default_value_t = 8)]
+    db_pool_size: u32,
+    /// HTTP worker threads (default: one per CPU core).
+    #[arg(long, env = "CHRONICLE_WORKERS")]
+    workers: Option<usize>,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create a staff account.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        /// Display name, shown as the author of articles.
+        #[arg(long)]
+        name: String,
+        /// admin, editor or author.
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (ends the user's sessions).
+    SetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: it can no longer sign in, and its sessions end.
+    Disable {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+impl ServeArgs {
+    fn settings(&self) -> Result<Settings, String> {
+        let mut s = Settings::with_database(&self.db.database);
+        s.bind = self.bind.clone();
+        s.base_url = match &self.base_url {
+            Some(url) => config::normalise_base_url(url)?,
+            None => config::default_base_url(&self.bind),
+        };
+        s.site_name = self.site_name.trim().to_owned();
+        s.language = self.language.trim().to_lowercase();
+        s.timezone = self
+            .timezone
+            .parse()
+            .map_err(|_| format!("unknown time zone {:?} (CHRONICLE_TIMEZONE): use an IANA name such as Europe/Berlin", self.timezone))?;
+        s.cookie_secure = self
+            .cookie_secure
+            .unwrap_or_else(|| s.base_url.starts_with("https://"));
+        s.session_idle = Duration::from_secs(self.session_hours.max(1) * 3600);
+        s.demo_content = self.demo_content;
+        s.admin_email = self.admin_email.clone();
+        s.db_pool_size = self.db_pool_size.max(1);
+        Ok(s)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let result = match cli.command {
+        None => serve(&cli.serve),
+        Some(Command::Serve(args)) => serve(&args),
+        Some(Command::Migrate(db)) => migrate(&db),
+        Some(Command::User(cmd)) => user(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("chronicle: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_first_start(made: &FirstStart, settings: &Settings) {
+    if let Some((email, password)) = &made.admin {
+        println!();
+        println!("  An administrator account was created. This password is shown only once:");
+        println!();
+        println!("    Sign in at  {}/admin/login", settings.base_url);
+        println!("    Email       {email}");
+        println!("    Password    {password}");
+        println!();
+        println!("  Change it with: chronicle user set-password --email {email}");
+        println!();
+    }
+    if made.demo_reports > 0 {
+        println!(
+            "  Created {} demo reports in two categories.",
+            made.demo_reports
+        );
+    }
+}
+
+fn serve(args: &ServeArgs) -> Result<(), String> {
+    let settings = args.settings()?;
+    let backend = Backend::from_url(&settings.database_url).map_err(|e| e.to_string())?;
+    let pool = setup::open(&settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let made = setup::first_start(&mut conn, &settings).map_err(|e| e.to_string())?;
+    let key = site::cookie_key(&mut conn).map_err(|e| e.to_string())?;
+    drop(conn);
+    let listener = TcpListener::bind(&settings.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+    print_first_start(&made, &settings);
+    println!(
+        "  Chronicle is serving {} from {} ({}). Staff sign in at {}/admin",
+        settings.base_url,
+        backend.display_url(),
+        backend.name(),
+        settings.base_url
+    );
+    let housekeeping_pool = pool.clone();
+    let state = AppState::new(pool, settings);
+    actix_web::rt::System::new().block_on(async move {
+        let server = web::start_server(state, &key, listener, args.workers)
+            .map_err(|e| format!("cannot start the server: {e}"))?;
+        actix_web::rt::spawn(housekeeping(housekeeping_pool));
+        server.await.map_err(|e| format!("the server stopped: {e}"))
+    })
+}
+
+/// Background chores of a running server: removes expired sessions every hour.
+async fn housekeeping(pool: db::Pool) {
+    let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let pool = pool.clone();
+        let result = actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            sessions::purge_expired(&mut conn).map_err(|e| e.to_string())
+        })
+        .await;
+        match result {
+            Ok(Ok(n)) if n > 0 => log::info!("removed {n} expired sessions"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => log::warn!("session clean-up failed: {e}"),
+            Err(e) => log::warn!("session clean-up failed: {e}"),
+        }
+    }
+}
+
+fn open_db(args: &DbArgs) -> Result<db::PooledConn, String> {
+    let pool =
+        db::connect(&args.database, 1, Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+fn migrate(args: &DbArgs) -> Result<(), String> {
+    let pool =
+        db::connect(&args.database, 1, Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let applied = db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+    if applied.is_empty() {
+        println!("The database is up to date.");
+    } else {
+        println!(
+            "Applied {} migration(s): {}",
+            applied.len(),
+            applied.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The new password: the first line of stdin, or typed twice at a prompt.
+fn read_password(from_stdin: bool) -> Result<String, String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        return Ok(line.trim_end_matches(['\n', '\r']).to_owned());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            "no terminal to ask for the password: pass --password-stdin and pipe it in".into(),
+        );
+    }
+    let first = rpassword::prompt_password("New password: ").map_err(|e| e.to_string())?;
+    let second = rpassword::prompt_password("Repeat it: ").map_err(|e| e.to_string())?;
+    if first != second {
+        return Err("the two passwords differ; nothing was changed".into());
+    }
+    Ok(first)
+}
+
+fn user(cmd: UserCommand) -> Result<(), String> {
+    match cmd {
+        UserCommand::Add {
+            db,
+            email,
+            name,
+            role,
+            password_stdin,
+        } => {
+            let mut conn = open_db(&db)?;
+            let password = read_password(password_stdin)?;
+            let user = accounts::create_user(
+                &mut conn,
+                &NewUser {
+                    email,
+                    display_name: name,
+                    role,
+                    password,
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            println!(
+                "Created {} ({}) as {}.",
+                user.email, user.display_name, user.role
+            );
+        }
+        UserCommand::SetPassword {
+            db,
+            email,
+            password_stdin,
+        } => {
+            let mut conn = open_db(&db)?;
+            if accounts::find_by_email(&mut conn, &email)
+                .map_err(|e| e.to_string())?
+                .is_none()
+            {
+                return Err(format!("no user with the email {email}"));
+            }
+            let password = read_password(password_stdin)?;
+            accounts::set_password(&mut conn, &email, &password).map_err(|e| e.to_string())?;
+            println!("Password changed for {email}; their sessions have ended.");
+        }
+        UserCommand::Disable { db, email } => {
+            let mut conn = open_db(&db)?;
+            accounts::disable(&mut conn, &email).map_err(|e| e.to_string())?;
+            println!("Disabled {email}; their sessions have ended.");
+        }
+    }
+    std::io::stdout().flush().ok();
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! Settings: one struct, built from command-line flags, which override environment variables,
+//! which override defaults that work with none. Passed to handlers as app data (never global),
+//! so tests can vary it.
+
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+/// Everything the server needs to know about its deployment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://path` or `postgres://…`.
+    pub database_url: String,
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Public base URL (scheme, host, optional path prefix), without a trailing slash. Every
+    /// absolute URL (share links, feeds, previews) starts with it.
+    pub base_url: String,
+    pub site_name: String,
+    /// Language code of the site's content (ISO 639-1), e.g. `en`, `az`, `ru`.
+    pub language: String,
+    /// Time zone in which dates are shown and entered.
+    pub timezone: Tz,
+    /// Whether the session cookie is marked `Secure` (https only).
+    pub cookie_secure: bool,
+    /// A signed-in session ends after this long without a request.
+    pub session_idle: Duration,
+    /// Create demo reports on the first start of an empty database.
+    pub demo_content: bool,
+    /// Email of the administrator account created on the first start.
+    pub admin_email: String,
+    pub db_pool_size: u32,
+    /// How long a request waits for a database connection before it gets a 503 page.
+    pub db_timeout: Duration,
+    /// Largest request body accepted from a form, in bytes.
+    pub max_form_bytes: usize,
+}
+
+impl Settings {
+    /// Settings with every default, for the given database. Used by tests and as the base
+    /// that the command line fills in.
+    pub fn with_database(database_url: &str) -> Self {
+        let bind = "127.0.0.1:8080".to_owned();
+        Settings {
+            database_url: database_url.to_owned(),
+            base_url: default_base_url(&bind),
+            bind,
+            site_name: "Chronicle".to_owned(),
+            language: "en".to_owned(),
+            timezone: Tz::UTC,
+            cookie_secure: false,
+            session_idle: Duration::from_secs(12 * 3600),
+            demo_content: true,
+            admin_email: "admin@example.org".to_owned(),
+            db_pool_size: 8,
+            db_timeout: Duration::from_secs(5),
+            max_form_bytes: 2 * 1024 * 1024,
+        }
+    }
+
+    /// Origin (`scheme://host[:port]`) of the public base URL, for the CSRF origin check.
+    pub fn origin(&self) -> Option<String> {
+        let url = url::Url::parse(&self.base_url).ok()?;
+        Some(url.origin().ascii_serialization())
+    }
+
+    /// Absolute URL for a site path that starts with `/`.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/chronicle.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// `http://` + the bind address, with an unspecified host (0.0.0.0, [::]) read as localhost.
+pub fn default_base_url(bind: &str) -> String {
+    let host_port = bind
+        .replace("0.0.0.0:", "127.0.0.1:")
+        .replace("[::]:", "localhost:");
+    format!("http://{host_port}")
+}
+
+/// Checks and normalises a base URL: http(s), no trailing slash, no query.
+pub fn normalise_base_url(raw: &str) -> Result<String, String> {
+    let parsed =
+        url::Url::parse(raw.trim()).map_err(|e| format!("CHRONICLE_BASE_URL {raw:?}: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(format!(
+            "CHRONICLE_BASE_URL must be an http:// or https:// URL, got {raw:?}"
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!(
+            "CHRONICLE_BASE_URL must not have a query or fragment, got {raw:?}"
+        ));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_normalised() {
+        assert_eq!(
+            normalise_base_url("https://news.example.edu/").as_deref(),
+            Ok("https://news.example.edu")
+        );
+        assert_eq!(
+            normalise_base_url("https://example.edu/news/").as_deref(),
+            Ok("https://example.edu/news")
+        );
+        assert!(normalise_base_url("ftp://example.edu").is_err());
+        assert!(normalise_base_url("example.edu").is_err());
+        assert_eq!(default_base_url("0.0.0.0:80"), "http://127.0.0.1:80");
+    }
+}

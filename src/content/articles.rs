@@ -1,0 +1,397 @@
+//! Articles: the event reports and news items that visitors read. Creating, editing with
+//! conflict detection (a version number), publishing, listing and counting views.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::RngCore;
+
+use crate::accounts::sessions::hex;
+use crate::clock;
+use crate::db::schema::{articles, categories, users};
+use crate::db::{DbConn, write_tx};
+
+use super::sanitize::{self, SafeHtml};
+use super::{ContentError, FieldErrors, categories as cats, slug};
+
+pub const TITLE_MAX_CHARS: usize = 250;
+pub const SUMMARY_MAX_CHARS: usize = 600;
+pub const BODY_MAX_BYTES: usize = 1_000_000;
+
+/// Where an article is in its life. Stored as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    Review,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+impl Status {
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "draft" => Status::Draft,
+            "review" => Status::Review,
+            "scheduled" => Status::Scheduled,
+            "published" => Status::Published,
+            "archived" => Status::Archived,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Review => "review",
+            Status::Scheduled => "scheduled",
+            Status::Published => "published",
+            Status::Archived => "archived",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Draft => "Draft",
+            Status::Review => "In review",
+            Status::Scheduled => "Scheduled",
+            Status::Published => "Published",
+            Status::Archived => "Archived",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = articles)]
+pub struct Article {
+    pub id: i32,
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub body_html: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub author_id: i32,
+    pub category_id: Option<i32>,
+    pub view_count: i64,
+    pub language: String,
+    pub translation_group: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Article {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Draft)
+    }
+
+    pub fn is_published(&self) -> bool {
+        self.status() == Status::Published
+    }
+
+    pub fn body(&self) -> SafeHtml {
+        SafeHtml::from_stored(self.body_html.clone())
+    }
+}
+
+/// An article with the names a page shows next to it.
+#[derive(Debug, Clone)]
+pub struct ArticleWithNames {
+    pub article: Article,
+    pub category_name: Option<String>,
+    pub category_slug: Option<String>,
+    pub author_name: String,
+}
+
+/// What staff typed into the article form.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleInput {
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub category_id: Option<i32>,
+}
+
+/// Which button was pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveAction {
+    /// Keep (or put) the article out of public view.
+    Draft,
+    /// Make it public now (or keep it public, with the changes).
+    Publish,
+}
+
+pub fn new_translation_group() -> String {
+    let mut bytes = [0u8; 12];
+    rand::rng().fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// Checks the form; on success returns the sanitised body.
+fn validate(conn: &mut DbConn, input: &ArticleInput) -> Result<SafeHtml, ContentError> {
+    let mut errors = FieldErrors::default();
+    let title = input.title.trim();
+    if title.is_empty() {
+        errors.add("title", "Enter a title.");
+    } else if title.chars().count() > TITLE_MAX_CHARS {
+        errors.add(
+            "title",
+            format!("The title is too long: at most {TITLE_MAX_CHARS} characters."),
+        );
+    }
+    if input.summary.trim().chars().count() > SUMMARY_MAX_CHARS {
+        errors.add(
+            "summary",
+            format!("The summary is too long: at most {SUMMARY_MAX_CHARS} characters."),
+        );
+    }
+    if input.body.len() > BODY_MAX_BYTES {
+        errors.add("body", "The text is too long: at most 1 MB.");
+    }
+    if let Some(id) = input.category_id
+        && cats::find(conn, id)?.is_none()
+    {
+        errors.add("category", "Choose a category from the list.");
+    }
+    if !errors.is_empty() {
+        return Err(ContentError::Invalid(errors));
+    }
+    Ok(sanitize::clean(&input.body))
+}
+
+fn slug_taken(
+    conn: &mut DbConn,
+    language: &str,
+    candidate: &str,
+    except: Option<i32>,
+) -> QueryResult<bool> {
+    // `except` 0 matches no row: ids start at 1.
+    let except = except.unwrap_or(0);
+    diesel::select(diesel::dsl::exists(
+        articles::table
+            .filter(articles::language.eq(language))
+            .filter(articles::slug.eq(candidate))
+            .filter(articles::id.ne(except)),
+    ))
+    .get_result(conn)
+}
+
+fn unique_slug(
+    conn: &mut DbConn,
+    language: &str,
+    title: &str,
+    except: Option<i32>,
+) -> QueryResult<String> {
+    let base = slug::slugify(title);
+    slug::unique(&base, |candidate| {
+        slug_taken(conn, language, candidate, except)
+    })
+}
+
+/// Creates an article by `author_id`; `Publish` makes it public at once.
+pub fn create(
+    conn: &mut DbConn,
+    author_id: i32,
+    language: &str,
+    input: &ArticleInput,
+    action: SaveAction,
+) -> Result<Article, ContentError> {
+    write_tx(conn, |conn| {
+        let body = validate(conn, input)?;
+        let title = input.title.trim();
+        let slug = unique_slug(conn, language, title, None)?;
+        let now = clock::now();
+        let (status, published_at) = match action {
+            SaveAction::Draft => (Status::Draft, None),
+            SaveAction::Publish => (Status::Published, Some(now)),
+        };
+        let article = diesel::insert_into(articles::table)
+            .values((
+                articles::title.eq(title),
+                articles::slug.eq(slug),
+                articles::summary.eq(input.summary.trim()),
+                articles::body_html.eq(body.as_str()),
+                articles::status.eq(status.as_str()),
+                articles::published_at.eq(published_at),
+                articles::author_id.eq(author_id),
+                articles::category_id.eq(input.category_id),
+                articles::view_count.eq(0i64),
+                articles::language.eq(language),
+                articles::translation_group.eq(new_translation_group()),
+                articles::version.eq(1),
+                articles::created_at.eq(now),
+                articles::updated_at.eq(now),
+            ))
+            .get_result::<Article>(conn)?;
+        Ok(article)
+    })
+}
+
+/// Saves the form over article `id`, which the editor loaded at `expected_version`. If
+/// anyone saved it since, nothing is written and [`ContentError::Conflict`] says so.
+///
+/// The slug follows the title until the article is first published; after that its public
+/// URL stays fixed.
+pub fn update(
+    conn: &mut DbConn,
+    id: i32,
+    expected_version: i32,
+    input: &ArticleInput,
+    action: SaveAction,
+) -> Result<Article, ContentError> {
+    write_tx(conn, |conn| {
+        let current = find(conn, id)?.ok_or(ContentError::NotFound)?;
+        if current.version != expected_version {
+            return Err(ContentError::Conflict {
+                current: current.version,
+            });
+        }
+        let body = validate(conn, input)?;
+        let title = input.title.trim();
+        let slug = if current.published_at.is_none() && title != current.title {
+            unique_slug(conn, &current.language, title, Some(id))?
+        } else {
+            current.slug.clone()
+        };
+        let now = clock::now();
+        let (status, published_at) = match action {
+            SaveAction::Draft => (Status::Draft, current.published_at),
+            SaveAction::Publish => (Status::Published, current.published_at.or(Some(now))),
+        };
+        let updated = diesel::update(
+            articles::table
+                .filter(articles::id.eq(id))
+                .filter(articles::version.eq(expected_version)),
+        )
+        .set((
+            articles::title.eq(title),
+            articles::slug.eq(&slug),
+            articles::summary.eq(input.summary.trim()),
+            articles::body_html.eq(body.as_str()),
+            articles::status.eq(status.as_str()),
+            articles::published_at.eq(published_at),
+            articles::category_id.eq(input.category_id),
+            articles::version.eq(expected_version + 1),
+            articles::updated_at.eq(now),
+        ))
+        .get_result::<Article>(conn)
+        .optional()?;
+        updated.ok_or(ContentError::Conflict {
+            current: current.version,
+        })
+    })
+}
+
+pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Article>> {
+    articles::table
+        .find(id)
+        .select(Article::as_select())
+        .first(conn)
+        .optional()
+}
+
+type NamesRow = (Article, Option<String>, Option<String>, String);
+
+fn with_names(row: NamesRow) -> ArticleWithNames {
+    let (article, category_name, category_slug, author_name) = row;
+    ArticleWithNames {
+        article,
+        category_name,
+        category_slug,
+        author_name,
+    }
+}
+
+/// A published article by its slug, with category and author names.
+pub fn find_published(
+    conn: &mut DbConn,
+    language: &str,
+    slug: &str,
+) -> QueryResult<Option<ArticleWithNames>> {
+    articles::table
+        .inner_join(users::table)
+        .left_join(categories::table)
+        .filter(articles::language.eq(language))
+        .filter(articles::slug.eq(slug))
+        .filter(articles::status.eq(Status::Published.as_str()))
+        .select((
+            Article::as_select(),
+            categories::name.nullable(),
+            categories::slug.nullable(),
+            users::display_name,
+        ))
+        .first::<NamesRow>(conn)
+        .optional()
+        .map(|row| row.map(with_names))
+}
+
+/// One page of published articles, newest first.
+pub fn published_page(
+    conn: &mut DbConn,
+    language: &str,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<ArticleWithNames>> {
+    articles::table
+        .inner_join(users::table)
+        .left_join(categories::table)
+        .filter(articles::language.eq(language))
+        .filter(articles::status.eq(Status::Published.as_str()))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select((
+            Article::as_select(),
+            categories::name.nullable(),
+            categories::slug.nullable(),
+            users::display_name,
+        ))
+        .load::<NamesRow>(conn)
+        .map(|rows| rows.into_iter().map(with_names).collect())
+}
+
+pub fn count_published(conn: &mut DbConn, language: &str) -> QueryResult<i64> {
+    articles::table
+        .filter(articles::language.eq(language))
+        .filter(articles::status.eq(Status::Published.as_str()))
+        .count()
+        .get_result(conn)
+}
+
+/// Every article, most recently changed first, for the staff list.
+pub fn all_for_staff(
+    conn: &mut DbConn,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<ArticleWithNames>> {
+    articles::table
+        .inner_join(users::table)
+        .left_join(categories::table)
+        .order((articles::updated_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select((
+            Article::as_select(),
+            categories::name.nullable(),
+            categories::slug.nullable(),
+            users::display_name,
+        ))
+        .load::<NamesRow>(conn)
+        .map(|rows| rows.into_iter().map(with_names).collect())
+}
+
+pub fn count_all(conn: &mut DbConn) -> QueryResult<i64> {
+    articles::table.count().get_result(conn)
+}
+
+/// Counts one view of a published article and returns the new total.
+pub fn record_view(conn: &mut DbConn, id: i32) -> QueryResult<i64> {
+    diesel::update(
+        articles::table
+            .filter(articles::id.eq(id))
+            .filter(articles::status.eq(Status::Published.as_str())),
+    )
+    .set(articles::view_count.eq(articles::view_count + 1i64))
+    .returning(articles::view_count)
+    .get_result(conn)
+}

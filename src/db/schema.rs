@@ -1,0 +1,102 @@
+//! Diesel's view of the tables. One schema serves both backends: the migrations under
+//! `migrations/sqlite` and `migrations/postgres` must agree with it (a test checks).
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_sign_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Nullable<Integer>,
+        data -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Integer,
+        name -> Text,
+        slug -> Text,
+        description -> Text,
+        language -> Text,
+        translation_group -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Integer,
+        name -> Text,
+        slug -> Text,
+        language -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> Integer,
+        title -> Text,
+        slug -> Text,
+        summary -> Text,
+        body_html -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        author_id -> Integer,
+        category_id -> Nullable<Integer>,
+        view_count -> BigInt,
+        language -> Text,
+        translation_group -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> Integer,
+        tag_id -> Integer,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(articles -> users (author_id));
+diesel::joinable!(articles -> categories (category_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    users,
+    sessions,
+    categories,
+    tags,
+    articles,
+    article_tags,
+);

@@ -1,0 +1,20 @@
+//! The staff area under `/admin`: signing in and out, the article list, the article form.
+//! Every handler starts with [`Staff`](super::auth::Staff) (or a form extractor that checks it)
+//! and asks [`permissions`](crate::accounts::permissions) before it acts.
+
+pub mod articles;
+pub mod sign_in;
+
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(articles::index))
+        .route("/", web::get().to(articles::index))
+        .route("/login", web::get().to(sign_in::form))
+        .route("/login", web::post().to(sign_in::submit))
+        .route("/logout", web::post().to(sign_in::sign_out))
+        .route("/articles/new", web::get().to(articles::new_form))
+        .route("/articles", web::post().to(articles::create))
+        .route("/articles/{id}/edit", web::get().to(articles::edit_form))
+        .route("/articles/{id}", web::post().to(articles::update));
+}

@@ -1,0 +1,83 @@
+//! Static assets (CSS, JS, images, vendored libraries) embedded in the binary and served
+//! under a content-hashed URL, so browsers may cache them for a year: a changed file gets a
+//! new URL.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use rust_embed::RustEmbed;
+
+use super::error::AppError;
+
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+struct Assets;
+
+/// Each asset's path mapped to its current URL.
+#[derive(Debug, Clone, Default)]
+pub struct AssetUrls {
+    urls: HashMap<String, String>,
+}
+
+fn short_hash(file: &rust_embed::EmbeddedFile) -> String {
+    crate::accounts::sessions::hex(&file.metadata.sha256_hash()[..6])
+}
+
+impl AssetUrls {
+    pub fn build() -> Self {
+        let urls = Assets::iter()
+            .filter_map(|path| {
+                let file = Assets::get(&path)?;
+                Some((
+                    path.to_string(),
+                    format!("/assets/{}/{}", short_hash(&file), path),
+                ))
+            })
+            .collect();
+        AssetUrls { urls }
+    }
+
+    /// The URL of an asset; an unknown path gives an unhashed URL (which will 404).
+    pub fn url(&self, path: &str) -> String {
+        self.urls
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| format!("/assets/missing/{path}"))
+    }
+}
+
+/// `GET /assets/{hash}/{path}`. An old hash still gets the current file, but only a short
+/// cache lifetime, so a page cached from before a deploy keeps working.
+pub async fn serve(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (hash, file_path) = path.into_inner();
+    let file = Assets::get(&file_path).ok_or(AppError::NotFound)?;
+    let current = short_hash(&file);
+    let etag = format!("\"{current}\"");
+    let cache = if hash == current {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut res = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::ETAG, etag));
+    if matches {
+        return Ok(res.finish());
+    }
+    Ok(res
+        .content_type(file.metadata.mimetype())
+        .body(file.data.into_owned()))
+}

@@ -1,0 +1,73 @@
+//! Who is signed in: the [`Staff`] extractor loads the session's user from the database on
+//! every admin request, so a disabled account or an ended session stops working at once.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::accounts::permissions::{self, Action};
+use crate::accounts::{self, User, sessions::USER_ID_KEY};
+
+use super::AppState;
+use super::error::AppError;
+
+/// A signed-in, enabled staff member.
+pub struct Staff {
+    pub user: User,
+    pub session: Session,
+}
+
+impl Staff {
+    pub async fn load(req: &HttpRequest) -> Result<Staff, AppError> {
+        let session = req.get_session();
+        let next = match req.uri().path_and_query() {
+            Some(pq) if req.method() == actix_web::http::Method::GET => pq.as_str().to_owned(),
+            _ => "/admin".to_owned(),
+        };
+        let sign_in = || AppError::SignInRequired { next: next.clone() };
+        let user_id = session
+            .get::<i32>(USER_ID_KEY)
+            .ok()
+            .flatten()
+            .ok_or_else(sign_in)?;
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+        let user = state
+            .db(move |conn| Ok(accounts::find_by_id(conn, user_id)?))
+            .await?;
+        match user {
+            Some(user) if !user.disabled => Ok(Staff { user, session }),
+            _ => {
+                session.purge();
+                Err(sign_in())
+            }
+        }
+    }
+
+    /// Refuses with a 403 page unless the role allows `action`.
+    pub fn require(&self, action: Action) -> Result<(), AppError> {
+        if permissions::allows(self.user.role(), action) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "Your role ({}) does not allow this. Nothing was changed.",
+                self.user.role().label()
+            )))
+        }
+    }
+}
+
+impl FromRequest for Staff {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(Staff::load(&req).await?) })
+    }
+}

@@ -1,0 +1,134 @@
+//! The HTTP side: application state, routes, middleware, and the server that `main` and every
+//! test start the same way.
+
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod csrf;
+pub mod error;
+pub mod flash;
+pub mod public;
+pub mod render;
+
+use std::net::TcpListener;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{Compress, DefaultHeaders, Logger, from_fn};
+use actix_web::{App, HttpServer, web};
+
+use crate::accounts::sessions::DbSessionStore;
+use crate::config::Settings;
+use crate::db::{DbConn, Pool};
+
+use self::assets::AssetUrls;
+use self::error::AppError;
+
+pub const SESSION_COOKIE: &str = "chronicle_session";
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Settings,
+    pub assets: AssetUrls,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, settings: Settings) -> Self {
+        AppState {
+            pool,
+            settings,
+            assets: AssetUrls::build(),
+        }
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool. A pool that cannot
+    /// give a connection in time means the database is down: a 503 page.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .add((header::X_FRAME_OPTIONS, "SAMEORIGIN"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; \
+             script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+             frame-ancestors 'self'",
+        ))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        ))
+}
+
+/// Starts the HTTP server on `listener`. `cookie_key` signs session cookies: every instance
+/// of one site must use the same (see [`crate::site::cookie_key`]).
+pub fn start_server(
+    state: AppState,
+    cookie_key: &[u8],
+    listener: TcpListener,
+    workers: Option<usize>,
+) -> std::io::Result<Server> {
+    let key = Key::derive_from(cookie_key);
+    let state = web::Data::new(state);
+    let form_limit = state.settings.max_form_bytes;
+    let mut server = HttpServer::new(move || {
+        let settings = &state.settings;
+        let sessions =
+            SessionMiddleware::builder(DbSessionStore::new(state.pool.clone()), key.clone())
+                .cookie_name(SESSION_COOKIE.to_owned())
+                .cookie_secure(settings.cookie_secure)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_path("/".to_owned())
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(CookieDuration::seconds(
+                            settings.session_idle.as_secs() as i64
+                        ))
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                )
+                .build();
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(form_limit))
+            .app_data(web::FormConfig::default().limit(form_limit))
+            .wrap(from_fn(error::error_pages))
+            .wrap(security_headers())
+            .wrap(Compress::default())
+            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .route("/assets/{hash}/{path:.*}", web::get().to(assets::serve))
+            .configure(public::routes)
+            .service(
+                web::scope("/admin")
+                    .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
+                    .wrap(sessions)
+                    .configure(admin::routes),
+            )
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(AppError::NotFound)
+            }))
+    })
+    .listen(listener)?;
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.run())
+}
