@@ -168,7 +168,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("chronicle: {message}");
+            // One line: libpq's messages span several.
+            let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            eprintln!("chronicle: {one_line}");
             ExitCode::FAILURE
         }
     }

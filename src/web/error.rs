@@ -236,7 +236,12 @@ impl ResponseError for RenderedPage {
     }
 
     fn error_response(&self) -> HttpResponse {
-        page_response(self.status, self.html.clone())
+        let mut res = page_response(self.status, self.html.clone());
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+        }
+        res
     }
 }
 
@@ -252,6 +257,10 @@ fn page_response(status: StatusCode, html: String) -> HttpResponse {
 fn error_html(state: &AppState, status: StatusCode, err: &actix_web::Error) -> Option<String> {
     let (heading, message) = match err.as_error::<AppError>() {
         Some(app_err) => app_err.page_text(),
+        None if is_session_store_error(err) => {
+            log::error!("session store: {err}");
+            AppError::DatabaseUnavailable(String::new()).page_text()
+        }
         None => {
             if status.is_server_error() {
                 log::error!("{err}");
@@ -274,6 +283,26 @@ fn error_html(state: &AppState, status: StatusCode, err: &actix_web::Error) -> O
     }
 }
 
+/// The session store fails only when its database does (actix-session reports that as an
+/// opaque 500): the visitor is told the site is temporarily unavailable.
+fn is_session_store_error(err: &actix_web::Error) -> bool {
+    use actix_session::storage::{LoadError, SaveError, UpdateError};
+    use actix_web::error::InternalError;
+    err.as_error::<InternalError<LoadError>>().is_some()
+        || err.as_error::<InternalError<SaveError>>().is_some()
+        || err.as_error::<InternalError<UpdateError>>().is_some()
+        || err.as_error::<InternalError<anyhow::Error>>().is_some()
+}
+
+/// The status of the page for `err`: a failing session store is a 503, like a failing pool.
+fn page_status(status: StatusCode, err: &actix_web::Error) -> StatusCode {
+    if is_session_store_error(err) {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        status
+    }
+}
+
 /// Middleware: every error response becomes an HTML page with the same status.
 pub async fn error_pages(
     req: ServiceRequest,
@@ -283,7 +312,7 @@ pub async fn error_pages(
     let res = match next.call(req).await {
         Ok(res) => res.map_into_boxed_body(),
         Err(err) => {
-            let status = err.as_response_error().status_code();
+            let status = page_status(err.as_response_error().status_code(), &err);
             let html = state
                 .as_deref()
                 .filter(|_| status.as_u16() >= 400)
@@ -306,7 +335,13 @@ pub async fn error_pages(
     let Some(html) = error_html(state, status, err) else {
         return Ok(res);
     };
+    let status = page_status(status, err);
     let mut response = page_response(status, html);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+    }
     for (name, value) in res.response().headers() {
         if name == header::RETRY_AFTER || name == header::ALLOW {
             response.headers_mut().insert(name.clone(), value.clone());

@@ -1,1 +1,24 @@
-fn main() {}
+//! Integration tests: the real app (a real HTTP server on a free port) on a fresh database per
+//! test. Every test in a module's `TESTS` runs on SQLite, and on PostgreSQL when
+//! `CHRONICLE_TEST_POSTGRES_URL` is set (otherwise it is listed as ignored, with the reason).
+//!
+//! A custom harness (libtest-mimic) because the built-in one cannot skip at run time.
+
+mod admin;
+mod cli;
+mod common;
+mod public;
+mod schema;
+mod sessions;
+
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let mut trials = Vec::new();
+    common::add_backend_tests(&mut trials, "public", public::TESTS);
+    common::add_backend_tests(&mut trials, "admin", admin::TESTS);
+    common::add_backend_tests(&mut trials, "sessions", sessions::TESTS);
+    common::add_backend_tests(&mut trials, "cli", cli::TESTS);
+    trials.extend(cli::standalone());
+    trials.extend(schema::standalone());
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -1,0 +1,505 @@
+//! The staff side: writing, saving, publishing, permissions, CSRF, bad input.
+
+use awc::http::StatusCode;
+use chronicle::content::articles::SaveAction;
+use chronicle::db::schema::articles;
+use diesel::prelude::*;
+
+use crate::common::{TestApp, TestFn, assert_contains, assert_lacks};
+use crate::tests;
+
+pub const TESTS: &[(&str, TestFn)] = tests![
+    editor_saves_a_draft_then_publishes_it,
+    form_with_errors_keeps_what_was_typed,
+    slugs_are_transliterated_and_unique,
+    hostile_html_is_removed_before_it_is_stored,
+    author_cannot_publish_or_touch_others_work,
+    saving_over_a_newer_version_does_not_overwrite_it,
+    missing_or_wrong_csrf_token_is_refused,
+    oversized_form_gets_a_413_page_and_saves_nothing,
+    malformed_forms_get_a_400_page,
+    unknown_article_ids_answer_404,
+];
+
+async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
+    let (client, _) = app.signed_in("editor").await;
+    let form = client.get("/admin/articles/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    for label in [
+        ">Title</label>",
+        ">Summary</label>",
+        ">Body</label>",
+        ">Category</label>",
+        ">Save draft</button>",
+        ">Publish</button>",
+    ] {
+        assert_contains(&form.body, label);
+    }
+    let res = client
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "Nauka və təhsil: a joint seminar"),
+                ("summary", "Two institutes met."),
+                ("body", "First paragraph.\n\nSecond paragraph."),
+                ("category", ""),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let edit_url = res.location();
+    assert!(
+        edit_url.starts_with("/admin/articles/") && edit_url.ends_with("/edit"),
+        "{edit_url}"
+    );
+
+    let edit = client.get(&edit_url).await;
+    assert_contains(&edit.body, "Saved as a draft");
+    assert_contains(&edit.body, "value=\"Nauka və təhsil: a joint seminar\"");
+    let slug = "nauka-ve-tehsil-a-joint-seminar";
+    let visitor = app.client();
+    assert_eq!(
+        visitor.get(&format!("/news/{slug}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_lacks(&visitor.get("/").await.body, "joint seminar");
+
+    let list = client.get("/admin").await;
+    assert_contains(&list.body, "Nauka və təhsil: a joint seminar");
+    assert_contains(&list.body, "Draft");
+
+    let id = edit_url
+        .trim_start_matches("/admin/articles/")
+        .trim_end_matches("/edit");
+    let version = edit.input_value("version");
+    let res = client
+        .save_article(
+            &format!("/admin/articles/{id}"),
+            &[
+                ("title", "Nauka və təhsil: a joint seminar"),
+                ("summary", "Two institutes met."),
+                ("body", "First paragraph.\n\nSecond paragraph."),
+                ("category", ""),
+                ("version", &version),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_contains(&client.get(&res.location()).await.body, "Published");
+
+    let home = visitor.get("/").await;
+    assert_contains(&home.body, &format!("href=\"/news/{slug}\""));
+    let page = visitor.get(&format!("/news/{slug}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_contains(&page.body, "<h1>Nauka və təhsil: a joint seminar</h1>");
+    assert_contains(&page.body, "<p>First paragraph.</p>");
+    assert_contains(&page.body, "1 view<");
+    assert_contains(
+        &visitor.get(&format!("/news/{slug}")).await.body,
+        "2 views<",
+    );
+}
+
+async fn form_with_errors_keeps_what_was_typed(app: TestApp) {
+    let (client, _) = app.signed_in("editor").await;
+    let long_title = "x".repeat(300);
+    for (title, message) in [
+        ("   ", "Enter a title."),
+        (long_title.as_str(), "The title is too long"),
+    ] {
+        let res = client
+            .save_article(
+                "/admin/articles",
+                &[
+                    ("title", title),
+                    ("summary", "A summary I typed"),
+                    ("body", "A body with <b>markup</b> I typed"),
+                    ("category", ""),
+                    ("action", "publish"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_contains(&res.body, message);
+        assert_contains(&res.body, "A summary I typed</textarea>");
+        assert_contains(
+            &res.body,
+            "A body with &#60;b&#62;markup&#60;/b&#62; I typed</textarea>",
+        );
+    }
+    let res = client
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "Fine title"),
+                ("summary", ""),
+                ("body", ""),
+                ("category", "9999"),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_contains(&res.body, "Choose a category from the list.");
+    assert_contains(&res.body, "value=\"Fine title\"");
+    assert_eq!(app.article_count(), 0);
+}
+
+async fn slugs_are_transliterated_and_unique(app: TestApp) {
+    let (client, _) = app.signed_in("editor").await;
+    let mut slugs = Vec::new();
+    for title in [
+        "Şəki konfransı",
+        "Şəki konfransı",
+        "Научная конференция в Баку",
+    ] {
+        let res = client
+            .save_article(
+                "/admin/articles",
+                &[
+                    ("title", title),
+                    ("summary", ""),
+                    ("body", "x"),
+                    ("category", ""),
+                    ("action", "publish"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let id: i32 = res
+            .location()
+            .trim_start_matches("/admin/articles/")
+            .trim_end_matches("/edit")
+            .parse()
+            .expect("id");
+        slugs.push(app.reload(id).slug);
+    }
+    assert_eq!(
+        slugs,
+        [
+            "seki-konfransi",
+            "seki-konfransi-2",
+            "nauchnaya-konferentsiya-v-baku"
+        ]
+    );
+    for slug in &slugs {
+        assert_eq!(
+            app.client().get(&format!("/news/{slug}")).await.status,
+            StatusCode::OK
+        );
+    }
+}
+
+async fn hostile_html_is_removed_before_it_is_stored(app: TestApp) {
+    let (client, _) = app.signed_in("editor").await;
+    let body = r#"<p onmouseover="steal()">Report <script>alert('x')</script>text</p>
+<a href="javascript:alert(1)">click</a> <img src="/x.jpg" onerror="alert(2)">
+<iframe src="https://evil.example/"></iframe><div style="position:fixed;inset:0">overlay</div>
+<h2>Kept heading</h2>"#;
+    let res = client
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "Hostile body"),
+                ("summary", "<script>s()</script>"),
+                ("body", body),
+                ("category", ""),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let stored: String = app.with_conn(|c| {
+        articles::table
+            .filter(articles::slug.eq("hostile-body"))
+            .select(articles::body_html)
+            .first(c)
+            .expect("stored")
+    });
+    for bad in [
+        "<script",
+        "onmouseover",
+        "javascript:",
+        "onerror",
+        "<iframe",
+        "style=",
+    ] {
+        assert_lacks(&stored, bad);
+    }
+    assert_contains(&stored, "<h2>Kept heading</h2>");
+    let page = app.client().get("/news/hostile-body").await;
+    assert_lacks(&page.body, "alert(");
+    assert_lacks(&page.body, "<script>s()");
+    assert_contains(&page.body, "&#60;script&#62;s()&#60;/script&#62;");
+}
+
+async fn author_cannot_publish_or_touch_others_work(app: TestApp) {
+    let (author, me) = app.signed_in("author").await;
+    let form = author.get("/admin/articles/new").await;
+    assert_lacks(&form.body, ">Publish</button>");
+
+    let res = author
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "Author wants to publish"),
+                ("summary", ""),
+                ("body", "x"),
+                ("category", ""),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_contains(&res.body, "Nothing was changed");
+    assert_eq!(app.article_count(), 0);
+
+    let res = author
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "Author's own draft"),
+                ("summary", ""),
+                ("body", "x"),
+                ("category", ""),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+    let editor = app.user("editor");
+    let others = app.article(&editor, "Editor's draft", SaveAction::Draft);
+    let own_published = app.article(&me, "Author's published piece", SaveAction::Publish);
+    for article in [&others, &own_published] {
+        let edit = author
+            .get(&format!("/admin/articles/{}/edit", article.id))
+            .await;
+        assert_eq!(edit.status, StatusCode::FORBIDDEN, "{}", article.title);
+        let res = author
+            .save_article(
+                &format!("/admin/articles/{}", article.id),
+                &[
+                    ("title", "Hijacked"),
+                    ("summary", ""),
+                    ("body", "x"),
+                    ("category", ""),
+                    ("version", "1"),
+                    ("action", "draft"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.reload(article.id).title, article.title);
+    }
+}
+
+async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
+    let editor = app.user("editor");
+    let article = app.article(&editor, "Shared report", SaveAction::Draft);
+    let (alice, _) = app.signed_in("editor").await;
+    let (bob, _) = app.signed_in("editor").await;
+    let path = format!("/admin/articles/{}", article.id);
+    let alice_form = alice.get(&format!("{path}/edit")).await;
+    let bob_form = bob.get(&format!("{path}/edit")).await;
+    let version = alice_form.input_value("version");
+    assert_eq!(version, bob_form.input_value("version"));
+
+    let res = alice
+        .save_article(
+            &path,
+            &[
+                ("title", "Alice's title"),
+                ("summary", ""),
+                ("body", "Alice's text"),
+                ("category", ""),
+                ("version", &version),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+    let res = bob
+        .save_article(
+            &path,
+            &[
+                ("title", "Bob's title"),
+                ("summary", ""),
+                ("body", "Bob's careful paragraph"),
+                ("category", ""),
+                ("version", &version),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_contains(&res.body, "Someone else saved this report");
+    assert_contains(&res.body, "Bob&#39;s careful paragraph</textarea>");
+    let stored = app.reload(article.id);
+    assert_eq!(stored.title, "Alice's title");
+    assert_eq!(stored.version, 2);
+    // The form now carries the newer version: saving again is a deliberate overwrite.
+    assert_eq!(res.input_value("version"), "2");
+}
+
+async fn missing_or_wrong_csrf_token_is_refused(app: TestApp) {
+    let (client, _) = app.signed_in("editor").await;
+    let good = client.csrf().await;
+    let fields = |token: Option<&'static str>| {
+        let mut f = vec![
+            ("title", "Forged"),
+            ("summary", ""),
+            ("body", "x"),
+            ("category", ""),
+            ("action", "publish"),
+        ];
+        if let Some(t) = token {
+            f.push(("csrf_token", t));
+        }
+        f
+    };
+    let res = client.post_form("/admin/articles", &fields(None)).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_contains(&res.body, "This form has expired");
+    let res = client
+        .post_form("/admin/articles", &fields(Some("0123456789abcdef")))
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // The right token from another site's page is refused too.
+    let mut forged = fields(None);
+    forged.push(("csrf_token", &good));
+    let res = client
+        .post_form_with(
+            "/admin/articles",
+            &forged,
+            &[
+                ("Origin", "https://evil.example"),
+                ("Sec-Fetch-Site", "cross-site"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.article_count(), 0, "nothing was created");
+
+    // Signing out needs the token too, and a refused sign-out leaves the session alone.
+    assert_eq!(
+        client.post_form("/admin/logout", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(client.get("/admin").await.status, StatusCode::OK);
+
+    // The same token, sent properly, works.
+    let res = client.post_form("/admin/articles", &forged).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    // Sign-in itself is protected against login CSRF.
+    let visitor = app.client();
+    let res = visitor
+        .post_form(
+            "/admin/login",
+            &[("email", "editor1@example.org"), ("password", "x")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+}
+
+async fn oversized_form_gets_a_413_page_and_saves_nothing(app: TestApp) {
+    let (client, _) = app.signed_in("editor").await;
+    let csrf = client.csrf().await;
+    let huge = "y".repeat(3 * 1024 * 1024);
+    let body = format!("csrf_token={csrf}&title=Huge&summary=&category=&action=draft&body={huge}");
+    let res = client.post_raw("/admin/articles", body).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_contains(&res.body, "too large");
+    assert_eq!(app.article_count(), 0);
+
+    // Just under the form limit but over the body limit: a message on the form.
+    let big = "z".repeat(1_100_000);
+    let res = client
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "Big"),
+                ("summary", ""),
+                ("body", &big),
+                ("category", ""),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_contains(&res.body, "The text is too long");
+    assert_eq!(app.article_count(), 0);
+}
+
+async fn malformed_forms_get_a_400_page(app: TestApp) {
+    let (client, _) = app.signed_in("editor").await;
+    let res = client
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "T"),
+                ("summary", ""),
+                ("body", ""),
+                ("category", ""),
+                ("action", "explode"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_contains(&res.body, "Save draft");
+    let editor = app.user("editor");
+    let article = app.article(&editor, "Versioned", SaveAction::Draft);
+    let res = client
+        .save_article(
+            &format!("/admin/articles/{}", article.id),
+            &[
+                ("title", "T"),
+                ("summary", ""),
+                ("body", ""),
+                ("category", ""),
+                ("version", "abc"),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_contains(&res.body, "version");
+    let csrf = client.csrf().await;
+    let res = client
+        .post_raw("/admin/articles", format!("csrf_token={csrf}&title=%ZZ%"))
+        .await;
+    assert!(res.status.is_client_error(), "{}", res.status);
+    assert_contains(&res.body, "<h1>");
+    assert_eq!(app.reload(article.id).title, "Versioned");
+}
+
+async fn unknown_article_ids_answer_404(app: TestApp) {
+    let (client, _) = app.signed_in("editor").await;
+    for path in [
+        "/admin/articles/999/edit",
+        "/admin/articles/abc/edit",
+        "/admin/articles/-1/edit",
+    ] {
+        let res = client.get(path).await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}");
+        assert_contains(&res.body, "Page not found");
+    }
+    let res = client
+        .save_article(
+            "/admin/articles/999",
+            &[
+                ("title", "T"),
+                ("summary", ""),
+                ("body", ""),
+                ("category", ""),
+                ("version", "1"),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,253 @@
+//! Signing in and out, cookies, and server-side sessions.
+
+use awc::http::StatusCode;
+use chronicle::accounts;
+use chronicle::db::schema::sessions;
+use chronicle::web::SESSION_COOKIE;
+use diesel::prelude::*;
+
+use crate::common::{PASSWORD, TestApp, TestFn, assert_contains, assert_lacks};
+use crate::tests;
+
+pub const TESTS: &[(&str, TestFn)] = tests![
+    signed_out_visitors_are_sent_to_the_sign_in_form,
+    wrong_email_and_wrong_password_get_the_same_message,
+    disabled_users_cannot_sign_in,
+    sign_in_issues_a_fresh_http_only_lax_cookie,
+    cookie_is_secure_when_the_site_is_https,
+    signing_out_ends_the_session_on_the_server,
+    an_expired_session_leads_back_to_sign_in,
+    disabling_a_user_or_changing_a_password_ends_their_sessions,
+    sign_in_only_redirects_inside_the_admin_area,
+];
+
+async fn signed_out_visitors_are_sent_to_the_sign_in_form(app: TestApp) {
+    let client = app.client();
+    for (path, next) in [
+        ("/admin", "%2Fadmin"),
+        ("/admin/articles/new", "%2Fadmin%2Farticles%2Fnew"),
+    ] {
+        let res = client.get(path).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(res.location(), format!("/admin/login?next={next}"));
+    }
+    let form = client.get("/admin/login").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_contains(&form.body, r#"<label for="email">Email</label>"#);
+    assert_contains(&form.body, r#"<label for="password">Password</label>"#);
+    assert_contains(
+        &form.body,
+        r#"<button type="submit" class="button">Sign in</button>"#,
+    );
+    assert_eq!(form.header("cache-control").as_deref(), Some("no-store"));
+}
+
+fn message_of(body: &str) -> String {
+    let start = body.find("flash-error").expect("error message shown");
+    let end = body[start..].find("</p>").expect("end") + start;
+    body[start..end].to_owned()
+}
+
+async fn wrong_email_and_wrong_password_get_the_same_message(app: TestApp) {
+    let user = app.user("editor");
+    let wrong_password = app.client().sign_in(&user.email, "not the password").await;
+    let wrong_email = app.client().sign_in("nobody@example.org", PASSWORD).await;
+    for res in [&wrong_password, &wrong_email] {
+        assert_eq!(res.status, StatusCode::OK);
+        assert_contains(&res.body, "The email or password is not correct.");
+    }
+    assert_eq!(
+        message_of(&wrong_password.body),
+        message_of(&wrong_email.body)
+    );
+    let empty = app.client().sign_in("", "").await;
+    assert_contains(&empty.body, "The email or password is not correct.");
+    // What was typed into the email field comes back; the password never does.
+    assert_contains(&wrong_password.body, &format!("value=\"{}\"", user.email));
+    assert_lacks(&wrong_password.body, "not the password");
+}
+
+async fn disabled_users_cannot_sign_in(app: TestApp) {
+    let user = app.user("editor");
+    app.with_conn(|c| accounts::disable(c, &user.email).expect("disable"));
+    let client = app.client();
+    let res = client.sign_in(&user.email, PASSWORD).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_contains(&res.body, "This account has been disabled");
+    assert_eq!(client.get("/admin").await.status, StatusCode::SEE_OTHER);
+    // A wrong password on a disabled account reveals nothing more.
+    let res = app.client().sign_in(&user.email, "wrong password!").await;
+    assert_contains(&res.body, "The email or password is not correct.");
+}
+
+async fn sign_in_issues_a_fresh_http_only_lax_cookie(app: TestApp) {
+    let user = app.user("editor");
+    let client = app.client();
+    client.get("/admin/login").await;
+    let before = client
+        .cookies
+        .borrow()
+        .get(SESSION_COOKIE)
+        .cloned()
+        .expect("anonymous session cookie");
+    let res = client.sign_in(&user.email, PASSWORD).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), "/admin");
+    let set = res
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with(SESSION_COOKIE))
+        .expect("session cookie set at sign-in");
+    assert_contains(&set, "HttpOnly");
+    assert_contains(&set, "SameSite=Lax");
+    assert_contains(&set, "Path=/");
+    assert_lacks(&set, "Secure");
+    let after = client
+        .cookies
+        .borrow()
+        .get(SESSION_COOKIE)
+        .cloned()
+        .expect("cookie");
+    assert_ne!(before, after, "a new session id at sign-in");
+    // The pre-sign-in cookie is not signed in.
+    let planted = app.client();
+    planted
+        .cookies
+        .borrow_mut()
+        .insert(SESSION_COOKIE.to_owned(), before);
+    assert_eq!(planted.get("/admin").await.status, StatusCode::SEE_OTHER);
+    // The cookie holds an opaque key; the server stores only its hash.
+    let stored: Vec<String> = app.with_conn(|c| {
+        sessions::table
+            .select(sessions::data)
+            .load(c)
+            .expect("sessions")
+    });
+    assert!(stored.iter().any(|d| d.contains(&user.id.to_string())));
+    let page = client.get("/admin").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_contains(&page.body, &user.display_name);
+}
+
+async fn cookie_is_secure_when_the_site_is_https(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    let app = TestApp::spawn_with(backend, |s| {
+        s.base_url = "https://news.example.edu".to_owned();
+        s.cookie_secure = true;
+    })
+    .await;
+    let res = app.client().get("/admin/login").await;
+    let set = res
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with(SESSION_COOKIE))
+        .expect("session cookie");
+    assert_contains(&set, "Secure");
+    assert_contains(&set, "HttpOnly");
+}
+
+async fn signing_out_ends_the_session_on_the_server(app: TestApp) {
+    let (client, _) = app.signed_in("editor").await;
+    let stolen = client.copy_cookies();
+    assert_eq!(
+        stolen.get("/admin").await.status,
+        StatusCode::OK,
+        "the copy works while signed in"
+    );
+    let csrf = client.csrf().await;
+    let res = client
+        .post_form("/admin/logout", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), "/admin/login?signed_out=1");
+    assert_contains(
+        &client.get(&res.location()).await.body,
+        "You have signed out.",
+    );
+    assert_eq!(client.get("/admin").await.status, StatusCode::SEE_OTHER);
+    let res = stolen.get("/admin").await;
+    assert_eq!(
+        res.status,
+        StatusCode::SEE_OTHER,
+        "a copied cookie stops working"
+    );
+    let signed_in_rows: i64 = app.with_conn(|c| {
+        sessions::table
+            .filter(sessions::user_id.is_not_null())
+            .count()
+            .get_result(c)
+            .expect("count")
+    });
+    assert_eq!(signed_in_rows, 0);
+}
+
+async fn an_expired_session_leads_back_to_sign_in(app: TestApp) {
+    let (client, _) = app.signed_in("editor").await;
+    assert_eq!(client.get("/admin").await.status, StatusCode::OK);
+    let past = chronicle::clock::now() - chrono::TimeDelta::minutes(1);
+    app.with_conn(|c| {
+        diesel::update(sessions::table)
+            .set(sessions::expires_at.eq(past))
+            .execute(c)
+            .expect("expire")
+    });
+    let res = client.get("/admin/articles/new").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.location(),
+        "/admin/login?next=%2Fadmin%2Farticles%2Fnew"
+    );
+    // A form sent with an expired session goes to sign-in too (not to a CSRF error).
+    let res = client
+        .post_form(
+            "/admin/articles",
+            &[
+                ("csrf_token", "whatever"),
+                ("title", "t"),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(res.location().starts_with("/admin/login"));
+    let purged = app.with_conn(|c| accounts::sessions::purge_expired(c).expect("purge"));
+    assert!(purged >= 1);
+}
+
+async fn disabling_a_user_or_changing_a_password_ends_their_sessions(app: TestApp) {
+    let (client, user) = app.signed_in("editor").await;
+    app.with_conn(|c| accounts::set_password(c, &user.email, "a brand new password").expect("set"));
+    assert_eq!(client.get("/admin").await.status, StatusCode::SEE_OTHER);
+    let res = client.sign_in(&user.email, "a brand new password").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(client.get("/admin").await.status, StatusCode::OK);
+    app.with_conn(|c| accounts::disable(c, &user.email).expect("disable"));
+    assert_eq!(client.get("/admin").await.status, StatusCode::SEE_OTHER);
+}
+
+async fn sign_in_only_redirects_inside_the_admin_area(app: TestApp) {
+    let user = app.user("editor");
+    for (next, expected) in [
+        ("https://evil.example/", "/admin"),
+        ("//evil.example/admin", "/admin"),
+        ("/admin/articles/new", "/admin/articles/new"),
+        ("/news/x", "/admin"),
+    ] {
+        let client = app.client();
+        let csrf = client.get("/admin/login").await.csrf();
+        let res = client
+            .post_form(
+                "/admin/login",
+                &[
+                    ("email", &user.email),
+                    ("password", PASSWORD),
+                    ("csrf_token", &csrf),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        assert_eq!(res.location(), expected, "next={next}");
+    }
+}
