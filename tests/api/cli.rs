@@ -216,9 +216,127 @@ async fn migrate_is_idempotent(app: TestApp) {
     assert_contains(&text(&out.stdout), "up to date");
 }
 
+/// Starts `chronicle` with no arguments (configured by environment only) and waits until it
+/// says it is serving; returns the child and everything it printed until then.
+fn start_default_serve(db_url: &str, port: u16) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .env("DATABASE_URL", db_url)
+        .env("CHRONICLE_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chronicle");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            seen.push_str(&line);
+            seen.push('\n');
+            if line.contains("is serving") {
+                let _ = tx.send(seen.clone());
+            }
+        }
+    });
+    let printed = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("server started");
+    (child, printed)
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut out = String::new();
+    stream.read_to_string(&mut out).expect("read");
+    out
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    child.wait().expect("exit")
+}
+
 /// Tests that need no per-test database.
 pub fn standalone() -> Vec<Trial> {
     vec![
+        Trial::test(
+            "cli::no_arguments_serves_and_the_first_start_happens_once",
+            || {
+                let dir = tempfile::tempdir().expect("dir");
+                let db_url = format!(
+                    "sqlite://{}",
+                    dir.path().join("nested/folder/site.db").display()
+                );
+                let port = free_port();
+                let (mut child, printed) = start_default_serve(&db_url, port);
+                assert!(
+                    printed.contains("An administrator account was created"),
+                    "{printed}"
+                );
+                assert!(
+                    printed.contains(&format!("http://127.0.0.1:{port}/admin/login")),
+                    "{printed}"
+                );
+                assert!(printed.contains("Created 4 demo reports"), "{printed}");
+                let home = http_get(port, "/");
+                assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+                assert!(
+                    home.contains("A commemorative event was held at the Institute"),
+                    "{home}"
+                );
+                assert!(stop(&mut child).success(), "a clean exit on SIGTERM");
+
+                let (mut child, printed) = start_default_serve(&db_url, port);
+                assert!(!printed.contains("administrator account"), "{printed}");
+                assert!(!printed.contains("demo reports"), "{printed}");
+                let home = http_get(port, "/");
+                assert_eq!(
+                    home.matches("class=\"card\"").count(),
+                    4,
+                    "no new demo reports"
+                );
+                assert!(stop(&mut child).success());
+                Ok(())
+            },
+        ),
+        Trial::test("cli::flags_override_environment_variables", || {
+            let dir = tempfile::tempdir().expect("dir");
+            let good = format!("sqlite://{}", dir.path().join("flag.db").display());
+            let out = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+                .args(["migrate", "--database", &good])
+                .env("DATABASE_URL", "mysql://ignored")
+                .output()
+                .expect("run");
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert!(dir.path().join("flag.db").exists());
+            let out = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+                .args(["migrate"])
+                .env("DATABASE_URL", "mysql://from-env")
+                .output()
+                .expect("run");
+            assert!(!out.status.success());
+            assert!(text(&out.stderr).contains("mysql://from-env"));
+            Ok(())
+        }),
         Trial::test("cli::help_documents_every_command", || {
             let out = chronicle(&["--help"], None);
             let help = text(&out.stdout);
