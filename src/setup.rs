@@ -38,6 +38,7 @@ pub fn open(settings: &Settings) -> Result<Pool, SetupError> {
     )?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
+    articles::backfill_body_text(&mut conn)?;
     Ok(pool)
 }
 

@@ -7,7 +7,7 @@ use rand::RngCore;
 
 use crate::accounts::sessions::hex;
 use crate::clock;
-use crate::db::schema::{articles, categories, users};
+use crate::db::schema::{article_slugs, articles, categories, users};
 use crate::db::{DbConn, write_tx};
 
 use super::sanitize::{self, SafeHtml};
@@ -78,6 +78,8 @@ pub struct Article {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The body without markup: for search, excerpts and reading time.
+    pub body_text: String,
 }
 
 impl Article {
@@ -107,6 +109,8 @@ pub struct ArticleWithNames {
 #[derive(Debug, Clone, Default)]
 pub struct ArticleInput {
     pub title: String,
+    /// The slug the editor typed; empty means "made from the title".
+    pub slug: String,
     pub summary: String,
     pub body: String,
     pub category_id: Option<i32>,
@@ -148,6 +152,15 @@ fn validate(conn: &mut DbConn, input: &ArticleInput) -> Result<SafeHtml, Content
     if input.body.len() > BODY_MAX_BYTES {
         errors.add("body", "The text is too long: at most 1 MB.");
     }
+    if !input.slug.trim().is_empty()
+        && slug::slugify(&input.slug) == slug::FALLBACK
+        && !input.slug.contains(slug::FALLBACK)
+    {
+        errors.add(
+            "slug",
+            "The web address needs at least one letter or digit.",
+        );
+    }
     if let Some(id) = input.category_id
         && cats::find(conn, id)?.is_none()
     {
@@ -167,25 +180,103 @@ fn slug_taken(
 ) -> QueryResult<bool> {
     // `except` 0 matches no row: ids start at 1.
     let except = except.unwrap_or(0);
-    diesel::select(diesel::dsl::exists(
+    let current = diesel::select(diesel::dsl::exists(
         articles::table
             .filter(articles::language.eq(language))
             .filter(articles::slug.eq(candidate))
             .filter(articles::id.ne(except)),
     ))
-    .get_result(conn)
+    .get_result(conn)?;
+    // A slug another article had before still redirects to it, so it is taken too.
+    let earlier = diesel::select(diesel::dsl::exists(
+        article_slugs::table
+            .filter(article_slugs::language.eq(language))
+            .filter(article_slugs::slug.eq(candidate))
+            .filter(article_slugs::article_id.ne(except)),
+    ))
+    .get_result(conn)?;
+    Ok(current || earlier)
 }
 
+/// A free slug made from `text` (a title, or a slug the editor typed).
 fn unique_slug(
     conn: &mut DbConn,
     language: &str,
-    title: &str,
+    text: &str,
     except: Option<i32>,
 ) -> QueryResult<String> {
-    let base = slug::slugify(title);
+    let base = slug::slugify(text);
     slug::unique(&base, |candidate| {
         slug_taken(conn, language, candidate, except)
     })
+}
+
+/// What the slug should become when `input` is saved over `current`: the editor's own slug
+/// if they changed it, else one made from the title if the title changed, else unchanged.
+fn next_slug(conn: &mut DbConn, current: &Article, input: &ArticleInput) -> QueryResult<String> {
+    let typed = input.slug.trim();
+    if !typed.is_empty() && slug::slugify(typed) != current.slug {
+        return unique_slug(conn, &current.language, typed, Some(current.id));
+    }
+    if input.title.trim() != current.title {
+        return unique_slug(
+            conn,
+            &current.language,
+            input.title.trim(),
+            Some(current.id),
+        );
+    }
+    Ok(current.slug.clone())
+}
+
+/// Keeps `old` as an earlier slug of `article_id`, so links to it answer 301.
+fn remember_slug(
+    conn: &mut DbConn,
+    article_id: i32,
+    language: &str,
+    old: &str,
+    new: &str,
+) -> QueryResult<()> {
+    // Renamed back to an earlier slug: that one is current again.
+    diesel::delete(
+        article_slugs::table
+            .filter(article_slugs::language.eq(language))
+            .filter(article_slugs::slug.eq(new)),
+    )
+    .execute(conn)?;
+    let known = diesel::select(diesel::dsl::exists(
+        article_slugs::table
+            .filter(article_slugs::language.eq(language))
+            .filter(article_slugs::slug.eq(old)),
+    ))
+    .get_result::<bool>(conn)?;
+    if !known {
+        diesel::insert_into(article_slugs::table)
+            .values((
+                article_slugs::article_id.eq(article_id),
+                article_slugs::language.eq(language),
+                article_slugs::slug.eq(old),
+                article_slugs::created_at.eq(clock::now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The current slug of the published article that once had `old_slug`.
+pub fn redirect_for(
+    conn: &mut DbConn,
+    language: &str,
+    old_slug: &str,
+) -> QueryResult<Option<String>> {
+    article_slugs::table
+        .inner_join(articles::table)
+        .filter(article_slugs::language.eq(language))
+        .filter(article_slugs::slug.eq(old_slug))
+        .filter(articles::status.eq(Status::Published.as_str()))
+        .select(articles::slug)
+        .first(conn)
+        .optional()
 }
 
 /// Creates an article by `author_id`; `Publish` makes it public at once.
@@ -199,7 +290,12 @@ pub fn create(
     write_tx(conn, |conn| {
         let body = validate(conn, input)?;
         let title = input.title.trim();
-        let slug = unique_slug(conn, language, title, None)?;
+        let slug_source = if input.slug.trim().is_empty() {
+            title
+        } else {
+            input.slug.trim()
+        };
+        let slug = unique_slug(conn, language, slug_source, None)?;
         let now = clock::now();
         let (status, published_at) = match action {
             SaveAction::Draft => (Status::Draft, None),
@@ -211,6 +307,7 @@ pub fn create(
                 articles::slug.eq(slug),
                 articles::summary.eq(input.summary.trim()),
                 articles::body_html.eq(body.as_str()),
+                articles::body_text.eq(sanitize::text_of(&body)),
                 articles::status.eq(status.as_str()),
                 articles::published_at.eq(published_at),
                 articles::author_id.eq(author_id),
@@ -230,8 +327,8 @@ pub fn create(
 /// Saves the form over article `id`, which the editor loaded at `expected_version`. If
 /// anyone saved it since, nothing is written and [`ContentError::Conflict`] says so.
 ///
-/// The slug follows the title until the article is first published; after that its public
-/// URL stays fixed.
+/// The slug follows the title (or the editor's own slug). Once an article has been public, each
+/// slug it leaves behind is kept, so old links answer with a permanent redirect.
 pub fn update(
     conn: &mut DbConn,
     id: i32,
@@ -248,11 +345,10 @@ pub fn update(
         }
         let body = validate(conn, input)?;
         let title = input.title.trim();
-        let slug = if current.published_at.is_none() && title != current.title {
-            unique_slug(conn, &current.language, title, Some(id))?
-        } else {
-            current.slug.clone()
-        };
+        let slug = next_slug(conn, &current, input)?;
+        if slug != current.slug && current.published_at.is_some() {
+            remember_slug(conn, id, &current.language, &current.slug, &slug)?;
+        }
         let now = clock::now();
         let (status, published_at) = match action {
             SaveAction::Draft => (Status::Draft, current.published_at),
@@ -268,6 +364,7 @@ pub fn update(
             articles::slug.eq(&slug),
             articles::summary.eq(input.summary.trim()),
             articles::body_html.eq(body.as_str()),
+            articles::body_text.eq(sanitize::text_of(&body)),
             articles::status.eq(status.as_str()),
             articles::published_at.eq(published_at),
             articles::category_id.eq(input.category_id),
@@ -394,4 +491,20 @@ pub fn record_view(conn: &mut DbConn, id: i32) -> QueryResult<i64> {
     .set(articles::view_count.eq(articles::view_count + 1i64))
     .returning(articles::view_count)
     .get_result(conn)
+}
+
+/// Fills `body_text` for rows written before that column existed. Cheap when there are none.
+pub fn backfill_body_text(conn: &mut DbConn) -> QueryResult<usize> {
+    let rows: Vec<(i32, String)> = articles::table
+        .filter(articles::body_text.eq(""))
+        .filter(articles::body_html.ne(""))
+        .select((articles::id, articles::body_html))
+        .load(conn)?;
+    for (id, html) in &rows {
+        let text = sanitize::text_of(&SafeHtml::from_stored(html.clone()));
+        diesel::update(articles::table.find(id))
+            .set(articles::body_text.eq(text))
+            .execute(conn)?;
+    }
+    Ok(rows.len())
 }

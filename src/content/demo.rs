@@ -93,6 +93,7 @@ pub fn create_demo_content(
     for report in &REPORTS {
         let input = ArticleInput {
             title: report.title.to_owned(),
+            slug: String::new(),
             summary: report.summary.to_owned(),
             body: report.body.to_owned(),
             category_id: Some(category_ids[report.category]),

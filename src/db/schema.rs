@@ -75,6 +75,34 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        body_text -> Text,
+    }
+}
+
+diesel::table! {
+    article_slugs (id) {
+        id -> Integer,
+        article_id -> Integer,
+        language -> Text,
+        slug -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pages (id) {
+        id -> Integer,
+        title -> Text,
+        slug -> Text,
+        body_html -> Text,
+        language -> Text,
+        translation_group -> Text,
+        position -> Integer,
+        in_menu -> Bool,
+        published -> Bool,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -90,6 +118,7 @@ diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_slugs -> articles (article_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -99,4 +128,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tags,
     articles,
     article_tags,
+    article_slugs,
+    pages,
 );

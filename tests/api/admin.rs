@@ -19,6 +19,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     oversized_form_gets_a_413_page_and_saves_nothing,
     malformed_forms_get_a_400_page,
     unknown_article_ids_answer_404,
+    renamed_articles_keep_their_old_addresses,
 ];
 
 async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
@@ -502,4 +503,89 @@ async fn unknown_article_ids_answer_404(app: TestApp) {
         )
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
+}
+
+async fn renamed_articles_keep_their_old_addresses(app: TestApp) {
+    let (client, _) = app.signed_in("editor").await;
+    let editor = app.user("editor");
+    let article = app.article(&editor, "Original title", SaveAction::Publish);
+    let path = format!("/admin/articles/{}", article.id);
+    let save = |title: &'static str, slug: &'static str| {
+        let client = client.clone();
+        let path = path.clone();
+        async move {
+            let form = client.get(&format!("{path}/edit")).await;
+            let version = form.input_value("version");
+            let res = client
+                .save_article(
+                    &path,
+                    &[
+                        ("title", title),
+                        ("slug", slug),
+                        ("summary", ""),
+                        ("body", "x"),
+                        ("category", ""),
+                        ("version", &version),
+                        ("action", "publish"),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        }
+    };
+    let visitor = app.client();
+    // The title changes; the slug field still shows the old slug: the slug follows the title.
+    save("Better title", "original-title").await;
+    assert_eq!(app.reload(article.id).slug, "better-title");
+    let res = visitor.get("/news/original-title").await;
+    assert_eq!(res.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(res.location(), "/news/better-title");
+    // The editor types a slug of their own.
+    save("Better title", "Custom Address!").await;
+    assert_eq!(app.reload(article.id).slug, "custom-address");
+    for old in ["original-title", "better-title"] {
+        let res = visitor.get(&format!("/news/{old}")).await;
+        assert_eq!(res.status, StatusCode::MOVED_PERMANENTLY, "{old}");
+        assert_eq!(res.location(), "/news/custom-address");
+    }
+    assert_eq!(
+        visitor.get("/news/custom-address").await.status,
+        StatusCode::OK
+    );
+    // Back to the first slug: it is current again, and the others redirect to it.
+    save("Better title", "original-title").await;
+    assert_eq!(
+        visitor.get("/news/original-title").await.status,
+        StatusCode::OK
+    );
+    let res = visitor.get("/news/custom-address").await;
+    assert_eq!(res.location(), "/news/original-title");
+    // An old slug stays reserved for the article that had it.
+    let other = app.article(&editor, "Better title", SaveAction::Publish);
+    assert_eq!(other.slug, "better-title-2");
+    // Unpublished, its old addresses answer 404 like the current one.
+    let form = client.get(&format!("{path}/edit")).await;
+    let version = form.input_value("version");
+    client
+        .save_article(
+            &path,
+            &[
+                ("title", "Better title"),
+                ("slug", "original-title"),
+                ("summary", ""),
+                ("body", "x"),
+                ("category", ""),
+                ("version", &version),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        visitor.get("/news/better-title").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        visitor.get("/news/original-title").await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -244,6 +244,7 @@ impl TestApp {
                 &self.settings.language,
                 &ArticleInput {
                     title: title.to_owned(),
+                    slug: String::new(),
                     summary: format!("Summary of {title}"),
                     body: format!("<p>Body of {title}</p>"),
                     category_id: None,

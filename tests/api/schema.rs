@@ -23,7 +23,11 @@ type Shape = BTreeMap<String, BTreeMap<String, bool>>;
 fn shape(rows: Vec<Column>) -> Shape {
     let mut out = Shape::new();
     for c in rows {
-        if c.table_name.starts_with("__diesel") || c.table_name.starts_with("sqlite_") {
+        // articles_fts*: SQLite's full-text index (PostgreSQL indexes an expression instead).
+        if c.table_name.starts_with("__diesel")
+            || c.table_name.starts_with("sqlite_")
+            || c.table_name.starts_with("articles_fts")
+        {
             continue;
         }
         out.entry(c.table_name)

@@ -106,6 +106,7 @@ struct FormPage {
     heading: String,
     action_url: String,
     title: String,
+    slug: String,
     summary: String,
     body: String,
     categories: Vec<CategoryOption>,
@@ -130,6 +131,8 @@ impl FormPage {
 pub struct ArticleForm {
     #[serde(default)]
     title: String,
+    #[serde(default)]
+    slug: String,
     #[serde(default)]
     summary: String,
     #[serde(default)]
@@ -171,6 +174,7 @@ fn parse(form: &ArticleForm) -> Result<Parsed, AppError> {
     Ok(Parsed {
         input: ArticleInput {
             title: form.title.clone(),
+            slug: form.slug.clone(),
             summary: form.summary.clone(),
             body: form.body.clone(),
             category_id,
@@ -224,6 +228,7 @@ async fn show_form(
             heading: ctx.heading.to_owned(),
             action_url: ctx.action_url,
             title: input.title.clone(),
+            slug: input.slug.clone(),
             summary: input.summary.clone(),
             body: input.body.clone(),
             categories: category_options(all, input.category_id),
@@ -355,6 +360,7 @@ pub async fn edit_form(
     let article = editable(&state, &staff, id).await?;
     let input = ArticleInput {
         title: article.title.clone(),
+        slug: article.slug.clone(),
         summary: article.summary.clone(),
         body: article.body_html.clone(),
         category_id: article.category_id,

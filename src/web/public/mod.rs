@@ -1,5 +1,6 @@
 //! Pages for visitors: the list of reports and the article page.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -191,14 +192,27 @@ pub async fn article(
         return Err(AppError::NotFound);
     }
     let language = state.settings.language.clone();
-    let (item, views) = state
+    let found = state
         .db(move |conn| {
-            let item = articles::find_published(conn, &language, &slug_param)?
-                .ok_or(AppError::NotFound)?;
+            let Some(item) = articles::find_published(conn, &language, &slug_param)? else {
+                return match articles::redirect_for(conn, &language, &slug_param)? {
+                    Some(current) => Ok(Err(current)),
+                    None => Err(AppError::NotFound),
+                };
+            };
             let views = articles::record_view(conn, item.article.id)?;
-            Ok((item, views))
+            Ok(Ok((item, views)))
         })
         .await?;
+    let (item, views) = match found {
+        Ok(found) => found,
+        // An earlier slug of a renamed article: links never break.
+        Err(current) => {
+            return Ok(HttpResponse::MovedPermanently()
+                .insert_header((header::LOCATION, format!("/news/{current}")))
+                .finish());
+        }
+    };
     let a = &item.article;
     let tz = state.settings.timezone;
     let published = a.published_at.unwrap_or(a.created_at);
