@@ -34,6 +34,9 @@ pub struct Settings {
     pub db_timeout: Duration,
     /// Largest request body accepted from a form, in bytes.
     pub max_form_bytes: usize,
+    /// URLs per sitemap file; past this, `sitemap.xml` becomes an index (the protocol's
+    /// limit is 50,000).
+    pub sitemap_chunk: usize,
 }
 
 impl Settings {
@@ -55,6 +58,7 @@ impl Settings {
             db_pool_size: 8,
             db_timeout: Duration::from_secs(5),
             max_form_bytes: 2 * 1024 * 1024,
+            sitemap_chunk: 50_000,
         }
     }
 

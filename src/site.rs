@@ -57,3 +57,89 @@ pub fn cookie_key(conn: &mut DbConn) -> QueryResult<Vec<u8>> {
         Ok(fresh.to_vec())
     }
 }
+
+/// What editors set in the admin area about the site as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteSettings {
+    pub name: String,
+    pub tagline: String,
+    /// A short text shown as the logo (an abbreviation such as "IHS").
+    pub logo_text: String,
+    pub footer_text: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub contact_address: String,
+}
+
+const SITE_KEYS: [&str; 7] = [
+    "site.name",
+    "site.tagline",
+    "site.logo_text",
+    "site.footer_text",
+    "site.contact_email",
+    "site.contact_phone",
+    "site.contact_address",
+];
+
+impl SiteSettings {
+    fn fields_mut(&mut self) -> [&mut String; 7] {
+        [
+            &mut self.name,
+            &mut self.tagline,
+            &mut self.logo_text,
+            &mut self.footer_text,
+            &mut self.contact_email,
+            &mut self.contact_phone,
+            &mut self.contact_address,
+        ]
+    }
+
+    fn fields(&self) -> [&String; 7] {
+        [
+            &self.name,
+            &self.tagline,
+            &self.logo_text,
+            &self.footer_text,
+            &self.contact_email,
+            &self.contact_phone,
+            &self.contact_address,
+        ]
+    }
+
+    /// The stored settings; what was never set falls back to `defaults`.
+    pub fn load(conn: &mut DbConn, defaults: &SiteSettings) -> QueryResult<SiteSettings> {
+        let rows: Vec<(String, String)> = settings::table
+            .filter(settings::key.like("site.%"))
+            .select((settings::key, settings::value))
+            .load(conn)?;
+        let mut out = defaults.clone();
+        for (key, field) in SITE_KEYS.iter().zip(out.fields_mut()) {
+            if let Some((_, value)) = rows.iter().find(|(k, _)| k == key) {
+                *field = value.clone();
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores every field (one transaction).
+    pub fn save(&self, conn: &mut DbConn) -> QueryResult<()> {
+        crate::db::write_tx(conn, |conn| {
+            let now = clock::now();
+            for (key, value) in SITE_KEYS.iter().zip(self.fields()) {
+                let updated = diesel::update(settings::table.find(*key))
+                    .set((settings::value.eq(value), settings::updated_at.eq(now)))
+                    .execute(conn)?;
+                if updated == 0 {
+                    diesel::insert_into(settings::table)
+                        .values((
+                            settings::key.eq(*key),
+                            settings::value.eq(value),
+                            settings::updated_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+            Ok(())
+        })
+    }
+}

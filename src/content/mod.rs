@@ -4,8 +4,12 @@
 pub mod articles;
 pub mod categories;
 pub mod demo;
+pub mod listing;
+pub mod pages;
 pub mod sanitize;
+pub mod search;
 pub mod slug;
+pub mod tags;
 
 use std::collections::BTreeMap;
 

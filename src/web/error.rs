@@ -186,6 +186,8 @@ struct ErrorPage {
     status: u16,
     heading: String,
     message: String,
+    /// On a 404: the latest reports, as a way on.
+    recent: Vec<super::site_view::Link>,
 }
 
 /// Text for an error response that did not come from [`AppError`] (actix's extractors,
@@ -268,11 +270,18 @@ fn error_html(state: &AppState, status: StatusCode, err: &actix_web::Error) -> O
             text_for_status(status)
         }
     };
+    let mut layout = Layout::public(state, heading);
+    layout.noindex = true;
     let page = ErrorPage {
-        layout: Layout::public(state, heading),
+        layout,
         status: status.as_u16(),
         heading: heading.to_owned(),
         message,
+        recent: if status == StatusCode::NOT_FOUND {
+            state.site().recent.clone()
+        } else {
+            Vec::new()
+        },
     };
     match page.render() {
         Ok(html) => Some(html),

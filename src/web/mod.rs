@@ -4,13 +4,16 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod conditional;
 pub mod csrf;
 pub mod error;
 pub mod flash;
 pub mod public;
 pub mod render;
+pub mod site_view;
 
 use std::net::TcpListener;
+use std::sync::{Arc, RwLock};
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, TtlExtensionPolicy};
@@ -26,6 +29,7 @@ use crate::db::{DbConn, Pool};
 
 use self::assets::AssetUrls;
 use self::error::AppError;
+use self::site_view::SiteView;
 
 pub const SESSION_COOKIE: &str = "chronicle_session";
 
@@ -34,15 +38,39 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Settings,
     pub assets: AssetUrls,
+    site: RwLock<Arc<SiteView>>,
 }
 
 impl AppState {
+    /// The state, with the site view loaded now if the database answers (else it starts
+    /// from the defaults and the next refresh fills it in).
     pub fn new(pool: Pool, settings: Settings) -> Self {
-        AppState {
+        let state = AppState {
             pool,
             settings,
             assets: AssetUrls::build(),
+            site: RwLock::new(Arc::new(SiteView::default())),
+        };
+        let defaults = state.site_defaults();
+        let loaded = state
+            .pool
+            .get()
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| {
+                SiteView::load(&mut conn, &defaults, &state.settings.language)
+                    .map_err(|e| e.to_string())
+            });
+        match loaded {
+            Ok(view) => state.set_site(view),
+            Err(e) => {
+                log::warn!("site view not loaded at start: {e}");
+                state.set_site(SiteView {
+                    settings: defaults,
+                    ..SiteView::default()
+                });
+            }
         }
+        state
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool. A pool that cannot
@@ -89,6 +117,7 @@ pub fn start_server(
     let key = Key::derive_from(cookie_key);
     let state = web::Data::new(state);
     let form_limit = state.settings.max_form_bytes;
+    actix_web::rt::spawn(site_view::keep_fresh(state.clone()));
     let mut server = HttpServer::new(move || {
         let settings = &state.settings;
         let sessions =
@@ -110,6 +139,7 @@ pub fn start_server(
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(form_limit))
             .app_data(web::FormConfig::default().limit(form_limit))
+            .wrap(from_fn(conditional::conditional))
             .wrap(from_fn(error::error_pages))
             .wrap(security_headers())
             .wrap(Compress::default())
@@ -122,6 +152,7 @@ pub fn start_server(
                     .wrap(sessions)
                     .configure(admin::routes),
             )
+            .configure(public::static_pages)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))

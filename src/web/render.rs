@@ -10,6 +10,7 @@ use crate::accounts::User;
 use super::AppState;
 use super::error::AppError;
 use super::flash::Flash;
+use super::site_view::Link;
 
 /// The signed-in person, as the admin layout shows them.
 #[derive(Debug, Clone)]
@@ -18,44 +19,129 @@ pub struct Badge {
     pub role: &'static str,
 }
 
-/// What the shared layout (`templates/base.html`, `templates/admin/base.html`) needs.
+/// A feed offered in the page's `<head>`.
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    pub title: String,
+    pub url: String,
+    /// `application/rss+xml` or `application/atom+xml`.
+    pub mime: &'static str,
+}
+
+/// An image for link previews.
+#[derive(Debug, Clone)]
+pub struct PreviewImage {
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+}
+
+/// What link unfurlers (OpenGraph, Twitter cards) and search engines (JSON-LD) read.
+#[derive(Debug, Clone)]
+pub struct SocialMeta {
+    /// `website` or `article`.
+    pub og_type: &'static str,
+    pub title: String,
+    pub description: String,
+    /// Absolute.
+    pub url: String,
+    pub image: PreviewImage,
+    /// Whether `image` is the article's own (a large card) or the site's default.
+    pub own_image: bool,
+    pub published_time: Option<String>,
+    pub modified_time: Option<String>,
+    pub section: Option<String>,
+    pub tags: Vec<String>,
+    /// `NewsArticle` JSON-LD, already escaped for a `<script>` element.
+    pub json_ld: Option<String>,
+}
+
+/// What the shared layout (`templates/base.html`) needs.
 #[derive(Debug, Clone)]
 pub struct Layout {
     pub site_name: String,
-    /// First letter of the site name, for the logo mark.
-    pub initial: String,
+    pub tagline: String,
+    pub logo_text: String,
+    pub footer_text: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub contact_address: String,
+    pub menu: Vec<Link>,
+    pub categories: Vec<Link>,
     pub lang: String,
+    /// `og:locale`, e.g. `en_US`.
+    pub locale: String,
     /// Text of the `<title>` element (the site name is appended by the template).
     pub title: String,
     pub description: String,
     pub canonical: Option<String>,
+    pub feeds: Vec<FeedLink>,
+    pub social: Option<SocialMeta>,
+    /// Whether search engines should leave this page out (`noindex`).
+    pub noindex: bool,
     pub css_url: String,
     pub js_url: String,
     pub user: Option<Badge>,
     pub csrf: String,
     pub flash: Option<Flash>,
+    /// What the search box shows.
+    pub query: String,
+}
+
+/// The `og:locale` for a language code.
+pub fn locale_of(language: &str) -> String {
+    match language {
+        "en" => "en_US".to_owned(),
+        "az" => "az_AZ".to_owned(),
+        "ru" => "ru_RU".to_owned(),
+        "tr" => "tr_TR".to_owned(),
+        "de" => "de_DE".to_owned(),
+        "fr" => "fr_FR".to_owned(),
+        other if other.contains('_') => other.to_owned(),
+        other => format!("{other}_{}", other.to_uppercase()),
+    }
 }
 
 impl Layout {
     pub fn public(state: &AppState, title: &str) -> Layout {
+        let site = state.site();
+        let s = &site.settings;
         Layout {
-            site_name: state.settings.site_name.clone(),
-            initial: state
-                .settings
-                .site_name
-                .chars()
-                .next()
-                .map(|c| c.to_uppercase().collect())
-                .unwrap_or_default(),
+            site_name: s.name.clone(),
+            tagline: s.tagline.clone(),
+            logo_text: s.logo_text.clone(),
+            footer_text: s.footer_text.clone(),
+            contact_email: s.contact_email.clone(),
+            contact_phone: s.contact_phone.clone(),
+            contact_address: s.contact_address.clone(),
+            menu: site.menu.clone(),
+            categories: site.categories.clone(),
             lang: state.settings.language.clone(),
+            locale: locale_of(&state.settings.language),
             title: title.to_owned(),
             description: String::new(),
             canonical: None,
+            feeds: vec![
+                FeedLink {
+                    title: format!("{} (RSS)", s.name),
+                    url: state.settings.absolute("/feed.xml"),
+                    mime: "application/rss+xml",
+                },
+                FeedLink {
+                    title: format!("{} (Atom)", s.name),
+                    url: state.settings.absolute("/atom.xml"),
+                    mime: "application/atom+xml",
+                },
+            ],
+            social: None,
+            noindex: false,
             css_url: state.assets.url("css/site.css"),
             js_url: state.assets.url("js/site.js"),
             user: None,
             csrf: String::new(),
             flash: None,
+            query: String::new(),
         }
     }
 
@@ -73,6 +159,7 @@ impl Layout {
             }),
             csrf,
             flash,
+            noindex: true,
             ..Layout::public(state, title)
         }
     }
@@ -86,6 +173,50 @@ impl Layout {
         self.canonical = Some(url);
         self
     }
+
+    /// The default link preview of a page that is not an article.
+    pub fn with_site_preview(mut self, state: &AppState) -> Self {
+        let url = self
+            .canonical
+            .clone()
+            .unwrap_or_else(|| state.settings.absolute("/"));
+        self.social = Some(SocialMeta {
+            og_type: "website",
+            title: self.title.clone(),
+            description: self.description.clone(),
+            url,
+            image: default_preview_image(state, &self.site_name),
+            own_image: false,
+            published_time: None,
+            modified_time: None,
+            section: None,
+            tags: Vec::new(),
+            json_ld: None,
+        });
+        self
+    }
+}
+
+/// The site's own preview image (1200×630), used where a page has none.
+pub fn default_preview_image(state: &AppState, site_name: &str) -> PreviewImage {
+    PreviewImage {
+        url: state
+            .settings
+            .absolute(&state.assets.url("img/preview.png")),
+        width: 1200,
+        height: 630,
+        alt: site_name.to_owned(),
+    }
+}
+
+/// JSON for a `<script type="application/ld+json">` element: `<`, `>` and `&` are escaped so
+/// no text in it can end the element.
+pub fn json_for_script(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 pub fn render(template: &impl Template) -> Result<HttpResponse, AppError> {

@@ -145,10 +145,17 @@ async fn page_numbers_are_checked(app: TestApp) {
     }
     let client = app.client();
     let first = client.get("/").await;
-    assert_contains(&first.body, r#"<a rel="next" href="/?page=2">"#);
+    assert_contains(
+        &first.body,
+        r#"<a class="pager-step" rel="next" href="/?page=2">"#,
+    );
+    assert_contains(&first.body, r#"<span aria-current="page">1</span>"#);
     let second = client.get("/?page=2").await;
     assert_eq!(second.status, StatusCode::OK);
-    assert_contains(&second.body, r#"<a rel="prev" href="/">"#);
+    assert_contains(
+        &second.body,
+        r#"<a class="pager-step" rel="prev" href="/">"#,
+    );
     assert_eq!(second.body.matches("class=\"card\"").count(), 2);
     assert_eq!(client.get("/?page=3").await.status, StatusCode::NOT_FOUND);
     for bad in ["abc", "0", "-1", "1.5", "99999999999999999999"] {
@@ -161,7 +168,12 @@ async fn page_numbers_are_checked(app: TestApp) {
 async fn assets_are_served_with_a_content_hash_and_long_cache(app: TestApp) {
     let client = app.client();
     let home = client.get("/").await;
-    let start = home.body.find("/assets/").expect("asset link");
+    let start = home
+        .body
+        .find("/assets/")
+        .and_then(|_| home.body.find("<link rel=\"stylesheet\" href=\""))
+        .expect("stylesheet link")
+        + 29;
     let end = home.body[start..].find('"').expect("quote") + start;
     let css_url = home.body[start..end].to_owned();
     assert!(css_url.ends_with("/css/site.css"), "{css_url}");

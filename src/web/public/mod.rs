@@ -1,28 +1,51 @@
-//! Pages for visitors: the list of reports and the article page.
+//! Pages for visitors: listings, the article page, search, static pages, feeds and crawl
+//! files. Every route answers GET and HEAD.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, web};
-use askama::Template;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Deserialize;
+mod article;
+mod feeds;
+mod listings;
+mod pages;
+mod search;
+
+use actix_web::{Route, guard, web};
 
 use crate::clock;
-use crate::content::articles::{self, ArticleWithNames};
-use crate::content::sanitize::SafeHtml;
-use crate::content::slug;
+use crate::content::articles::ArticleWithNames;
 
 use super::AppState;
 use super::error::AppError;
-use super::render::{Layout, render, views_label};
+use super::render::views_label;
 
 pub const PAGE_SIZE: i64 = 10;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/news/{slug}", web::get().to(article));
+/// A route for GET and HEAD.
+fn page() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
-/// An article as a listing shows it.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", page().to(listings::home))
+        .route("/news/{slug}", page().to(article::show))
+        .route("/category/{slug}", page().to(listings::category))
+        .route("/category/{slug}/feed.xml", page().to(feeds::category_rss))
+        .route("/category/{slug}/atom.xml", page().to(feeds::category_atom))
+        .route("/tag/{slug}", page().to(listings::tag))
+        .route("/archive", page().to(listings::archive_index))
+        .route("/archive/{year}/{month}", page().to(listings::month))
+        .route("/search", page().to(search::results))
+        .route("/feed.xml", page().to(feeds::site_rss))
+        .route("/atom.xml", page().to(feeds::site_atom))
+        .route("/sitemap.xml", page().to(feeds::sitemap))
+        .route("/sitemap-{n}.xml", page().to(feeds::sitemap_chunk))
+        .route("/robots.txt", page().to(feeds::robots));
+}
+
+/// Static pages at `/{slug}`: registered after every other route so it never shadows one.
+pub fn static_pages(cfg: &mut web::ServiceConfig) {
+    cfg.route("/{slug}", page().to(pages::show));
+}
+
+/// An article as listings show it.
 pub struct Card {
     pub title: String,
     pub url: String,
@@ -30,11 +53,14 @@ pub struct Card {
     pub date_iso: String,
     pub summary: String,
     pub category: Option<String>,
+    pub category_url: Option<String>,
+    /// The featured image, once articles have one (`src`, `alt`).
+    pub image: Option<(String, String)>,
     pub views: String,
 }
 
 impl Card {
-    fn from(item: &ArticleWithNames, state: &AppState) -> Card {
+    pub fn from(item: &ArticleWithNames, state: &AppState) -> Card {
         let a = &item.article;
         let published = a.published_at.unwrap_or(a.created_at);
         let tz = state.settings.timezone;
@@ -45,28 +71,18 @@ impl Card {
             date_iso: clock::iso(published, tz),
             summary: a.summary.clone(),
             category: item.category_name.clone(),
+            category_url: item
+                .category_slug
+                .as_ref()
+                .map(|s| format!("/category/{s}")),
+            image: None,
             views: views_label(a.view_count),
         }
     }
 }
 
-#[derive(Template)]
-#[template(path = "public/home.html")]
-struct HomePage {
-    layout: Layout,
-    cards: Vec<Card>,
-    page: i64,
-    newer_url: Option<String>,
-    older_url: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct PageQuery {
-    page: Option<String>,
-}
-
 /// `?page=N`: absent means 1; anything but a positive whole number is a bad request.
-fn page_number(raw: Option<&str>) -> Result<i64, AppError> {
+pub fn page_number(raw: Option<&str>) -> Result<i64, AppError> {
     match raw {
         None | Some("") => Ok(1),
         Some(s) => match s.parse::<i64>() {
@@ -78,159 +94,78 @@ fn page_number(raw: Option<&str>) -> Result<i64, AppError> {
     }
 }
 
-fn page_url(page: i64) -> String {
-    if page <= 1 {
-        "/".to_owned()
-    } else {
-        format!("/?page={page}")
-    }
+/// One link of a numbered pager; `url` is `None` for the current page and for gaps.
+pub struct PagerItem {
+    pub label: String,
+    pub url: Option<String>,
+    pub current: bool,
 }
 
-pub async fn home(
-    state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, AppError> {
-    let page = page_number(query.page.as_deref())?;
-    let language = state.settings.language.clone();
-    let offset = (page - 1) * PAGE_SIZE;
-    let (items, total) = state
-        .db(move |conn| {
-            let items = articles::published_page(conn, &language, PAGE_SIZE, offset)?;
-            let total = articles::count_published(conn, &language)?;
-            Ok((items, total))
-        })
-        .await?;
-    if items.is_empty() && page > 1 {
-        return Err(AppError::NotFound);
-    }
-    let title = if page > 1 {
-        format!("Latest reports, page {page}")
-    } else {
-        "Latest reports".to_owned()
-    };
-    let description = format!("News and event reports from {}.", state.settings.site_name);
-    let layout = Layout::public(&state, &title)
-        .with_description(&description)
-        .with_canonical(state.settings.absolute(&page_url(page)));
-    render(&HomePage {
-        layout,
-        cards: items.iter().map(|i| Card::from(i, &state)).collect(),
-        page,
-        newer_url: (page > 1).then(|| page_url(page - 1)),
-        older_url: (offset + PAGE_SIZE < total).then(|| page_url(page + 1)),
-    })
+pub struct Pager {
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub items: Vec<PagerItem>,
 }
 
-/// A share link for one network.
-pub struct ShareLink {
-    pub network: &'static str,
-    pub label: &'static str,
-    pub href: String,
-}
-
-/// Everything but RFC 3986's unreserved characters is encoded in a query component.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-fn share_links(url: &str, title: &str) -> Vec<ShareLink> {
-    let u = utf8_percent_encode(url, COMPONENT).to_string();
-    let t = utf8_percent_encode(title, COMPONENT).to_string();
-    vec![
-        ShareLink {
-            network: "facebook",
-            label: "Facebook",
-            href: format!("https://www.facebook.com/sharer/sharer.php?u={u}"),
-        },
-        ShareLink {
-            network: "x",
-            label: "X",
-            href: format!("https://x.com/intent/post?url={u}&text={t}"),
-        },
-        ShareLink {
-            network: "telegram",
-            label: "Telegram",
-            href: format!("https://t.me/share/url?url={u}&text={t}"),
-        },
-        ShareLink {
-            network: "whatsapp",
-            label: "WhatsApp",
-            href: format!("https://wa.me/?text={t}%20{u}"),
-        },
-        ShareLink {
-            network: "email",
-            label: "Email",
-            href: format!("mailto:?subject={t}&body={u}"),
-        },
-    ]
-}
-
-#[derive(Template)]
-#[template(path = "public/article.html")]
-struct ArticlePage {
-    layout: Layout,
-    title: String,
-    summary: String,
-    date: String,
-    date_iso: String,
-    views: String,
-    author: String,
-    category: Option<String>,
-    body: SafeHtml,
-    url: String,
-    share: Vec<ShareLink>,
-}
-
-pub async fn article(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let slug_param = path.into_inner();
-    if !slug::is_valid(&slug_param) {
-        return Err(AppError::NotFound);
-    }
-    let language = state.settings.language.clone();
-    let found = state
-        .db(move |conn| {
-            let Some(item) = articles::find_published(conn, &language, &slug_param)? else {
-                return match articles::redirect_for(conn, &language, &slug_param)? {
-                    Some(current) => Ok(Err(current)),
-                    None => Err(AppError::NotFound),
-                };
-            };
-            let views = articles::record_view(conn, item.article.id)?;
-            Ok(Ok((item, views)))
-        })
-        .await?;
-    let (item, views) = match found {
-        Ok(found) => found,
-        // An earlier slug of a renamed article: links never break.
-        Err(current) => {
-            return Ok(HttpResponse::MovedPermanently()
-                .insert_header((header::LOCATION, format!("/news/{current}")))
-                .finish());
+impl Pager {
+    /// Links for page `page` of `total` items at `per_page`, under `base` (a path that may
+    /// already carry a query).
+    pub fn new(base: &str, page: i64, total: i64, per_page: i64) -> Option<Pager> {
+        let pages = (total + per_page - 1) / per_page;
+        if pages <= 1 {
+            return None;
         }
-    };
-    let a = &item.article;
-    let tz = state.settings.timezone;
-    let published = a.published_at.unwrap_or(a.created_at);
-    let url = state.settings.absolute(&format!("/news/{}", a.slug));
-    let layout = Layout::public(&state, &a.title)
-        .with_description(&a.summary)
-        .with_canonical(url.clone());
-    render(&ArticlePage {
-        layout,
-        title: a.title.clone(),
-        summary: a.summary.clone(),
-        date: clock::long_date(published, tz),
-        date_iso: clock::iso(published, tz),
-        views: views_label(views),
-        author: item.author_name.clone(),
-        category: item.category_name.clone(),
-        body: a.body(),
-        share: share_links(&url, &a.title),
-        url,
-    })
+        let url = |n: i64| {
+            if n <= 1 {
+                base.to_owned()
+            } else if base.contains('?') {
+                format!("{base}&page={n}")
+            } else {
+                format!("{base}?page={n}")
+            }
+        };
+        let mut items = Vec::new();
+        let mut last_shown = 0;
+        for n in 1..=pages {
+            let near = (n - page).abs() <= 2;
+            if n == 1 || n == pages || near {
+                if n > last_shown + 1 {
+                    items.push(PagerItem {
+                        label: "…".to_owned(),
+                        url: None,
+                        current: false,
+                    });
+                }
+                items.push(PagerItem {
+                    label: n.to_string(),
+                    url: (n != page).then(|| url(n)),
+                    current: n == page,
+                });
+                last_shown = n;
+            }
+        }
+        Some(Pager {
+            prev: (page > 1).then(|| url(page - 1)),
+            next: (page < pages).then(|| url(page + 1)),
+            items,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pager;
+
+    #[test]
+    fn pagers_number_their_pages_with_gaps() {
+        let p = Pager::new("/", 6, 200, 10).unwrap();
+        let labels: Vec<&str> = p.items.iter().map(|i| i.label.as_str()).collect();
+        assert_eq!(labels, ["1", "…", "4", "5", "6", "7", "8", "…", "20"]);
+        assert_eq!(p.prev.as_deref(), Some("/?page=5"));
+        assert_eq!(p.next.as_deref(), Some("/?page=7"));
+        let first = Pager::new("/search?q=x", 1, 25, 10).unwrap();
+        assert_eq!(first.prev, None);
+        assert_eq!(first.next.as_deref(), Some("/search?q=x&page=2"));
+        assert!(Pager::new("/", 1, 10, 10).is_none());
+    }
 }

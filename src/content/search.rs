@@ -1,0 +1,194 @@
+//! Full-text search over published articles' title, summary and text: SQLite FTS5 or
+//! PostgreSQL full-text search, ranked, with a highlighted excerpt. Whatever a visitor types
+//! is reduced to plain words first, so no query syntax of either engine can get through.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+
+use crate::db::DbConn;
+
+use super::articles::ArticleWithNames;
+use super::listing;
+
+/// At most this many words of a query are used.
+pub const MAX_TERMS: usize = 12;
+const MAX_TERM_CHARS: usize = 40;
+/// Markers around matches in excerpts (replaced by `<mark>` after escaping).
+const OPEN: &str = "\u{27E6}";
+const CLOSE: &str = "\u{27E7}";
+
+/// The words of a query: runs of letters and digits of any script, lower-cased.
+pub fn terms(query: &str) -> Vec<String> {
+    query
+        .chars()
+        .take(2_000)
+        .collect::<String>()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            w.chars()
+                .take(MAX_TERM_CHARS)
+                .collect::<String>()
+                .to_lowercase()
+        })
+        .fold(Vec::new(), |mut acc, w| {
+            if !acc.contains(&w) && acc.len() < MAX_TERMS {
+                acc.push(w);
+            }
+            acc
+        })
+}
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+    #[diesel(sql_type = Text)]
+    excerpt: String,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+pub struct SearchHit {
+    pub item: ArticleWithNames,
+    /// Escaped text with `<mark>` around the matched words: safe to print as HTML.
+    pub excerpt_html: String,
+}
+
+fn excerpt_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 32);
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out.replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
+}
+
+const SQLITE_FROM: &str = "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+    WHERE articles_fts MATCH ? AND a.status = 'published' AND a.language = ?";
+const PG_DOC: &str = "to_tsvector('simple', a.title || ' ' || a.summary || ' ' || a.body_text)";
+
+/// One page of results for `query` and how many there are in all.
+pub fn search(
+    conn: &mut DbConn,
+    language: &str,
+    query: &str,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<SearchHit>, i64)> {
+    let words = terms(query);
+    if words.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let (hits, total): (Vec<Hit>, i64) = match conn {
+        DbConn::Sqlite(c) => {
+            let fts = words
+                .iter()
+                .map(|w| format!("\"{w}\"*"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let hits = diesel::sql_query(format!(
+                "SELECT a.id AS id, snippet(articles_fts, -1, '{OPEN}', '{CLOSE}', '…', 24) AS excerpt
+                 {SQLITE_FROM}
+                 ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0), a.published_at DESC
+                 LIMIT ? OFFSET ?"
+            ))
+            .bind::<Text, _>(&fts)
+            .bind::<Text, _>(language)
+            .bind::<BigInt, _>(limit)
+            .bind::<BigInt, _>(offset)
+            .load::<Hit>(c)?;
+            let total = diesel::sql_query(format!("SELECT COUNT(*) AS n {SQLITE_FROM}"))
+                .bind::<Text, _>(&fts)
+                .bind::<Text, _>(language)
+                .get_result::<Count>(c)?
+                .n;
+            (hits, total)
+        }
+        DbConn::Pg(c) => {
+            let tsquery = words
+                .iter()
+                .map(|w| format!("'{w}':*"))
+                .collect::<Vec<_>>()
+                .join(" & ");
+            let hits = diesel::sql_query(format!(
+                "SELECT a.id AS id,
+                        ts_headline('simple', a.summary || ' ' || a.body_text, q,
+                            'StartSel=\"{OPEN}\", StopSel=\"{CLOSE}\", MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"') AS excerpt
+                 FROM articles a, to_tsquery('simple', $1) q
+                 WHERE {PG_DOC} @@ q AND a.status = 'published' AND a.language = $2
+                 ORDER BY ts_rank({PG_DOC}, q) DESC, a.published_at DESC
+                 LIMIT $3 OFFSET $4"
+            ))
+            .bind::<Text, _>(&tsquery)
+            .bind::<Text, _>(language)
+            .bind::<BigInt, _>(limit)
+            .bind::<BigInt, _>(offset)
+            .load::<Hit>(c)?;
+            let total = diesel::sql_query(format!(
+                "SELECT COUNT(*) AS n FROM articles a, to_tsquery('simple', $1) q
+                 WHERE {PG_DOC} @@ q AND a.status = 'published' AND a.language = $2"
+            ))
+            .bind::<Text, _>(&tsquery)
+            .bind::<Text, _>(language)
+            .get_result::<Count>(c)?
+            .n;
+            (hits, total)
+        }
+    };
+    let ids: Vec<i32> = hits.iter().map(|h| h.id).collect();
+    let mut cards = listing::cards(conn, &ids)?;
+    let mut out = Vec::with_capacity(cards.len());
+    for hit in hits {
+        if let Some(pos) = cards.iter().position(|c| c.article.id == hit.id) {
+            out.push(SearchHit {
+                item: cards.swap_remove(pos),
+                excerpt_html: excerpt_html(&hit.excerpt),
+            });
+        }
+    }
+    Ok((out, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_become_plain_words() {
+        assert_eq!(
+            terms("Climate AND \"water\" OR -drought*"),
+            ["climate", "and", "water", "or", "drought"]
+        );
+        assert_eq!(
+            terms("'; DROP TABLE articles; --"),
+            ["drop", "table", "articles"]
+        );
+        assert_eq!(terms("Şəki konfransı"), ["şəki", "konfransı"]);
+        assert_eq!(terms("Научная конференция"), ["научная", "конференция"]);
+        assert!(terms("\"\" ** :: ()").is_empty());
+        assert_eq!(terms(&"word ".repeat(5000)).len(), 1);
+        assert_eq!(
+            terms(&(0..100).map(|i| format!("w{i} ")).collect::<String>()).len(),
+            MAX_TERMS
+        );
+    }
+
+    #[test]
+    fn excerpts_are_escaped_before_marking() {
+        assert_eq!(
+            excerpt_html("a <b> \u{27E6}water\u{27E7} & co"),
+            "a &lt;b&gt; <mark>water</mark> &amp; co"
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! Conditional requests: every successful page or feed gets an `ETag` (a hash of its body), and
+//! a request that already has that version (`If-None-Match`, or `If-Modified-Since` where the
+//! handler set `Last-Modified`) gets `304 Not Modified` without the body.
+
+use actix_web::HttpResponse;
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use sha2::{Digest, Sha256};
+
+/// Bodies larger than this are passed through untouched rather than buffered.
+const MAX_BUFFERED: usize = 4 * 1024 * 1024;
+
+fn cacheable(res: &ServiceResponse<impl MessageBody>) -> bool {
+    if res.status() != StatusCode::OK || res.headers().contains_key(header::ETAG) {
+        return false;
+    }
+    let no_store = res
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
+    let textual = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/") || v.contains("xml"));
+    textual && !no_store
+}
+
+fn matches_etag(if_none_match: &str, etag: &str) -> bool {
+    let bare = etag.trim_start_matches("W/");
+    if_none_match
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == bare || t == "*")
+}
+
+fn not_modified_since(if_modified_since: &str, last_modified: &str) -> bool {
+    let parse = |s: &str| {
+        chrono::DateTime::parse_from_rfc2822(s.trim().replace("GMT", "+0000").as_str()).ok()
+    };
+    match (parse(if_modified_since), parse(last_modified)) {
+        (Some(since), Some(modified)) => modified <= since,
+        _ => false,
+    }
+}
+
+pub async fn conditional(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let method = req.method().clone();
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let if_modified_since = req
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let res = next.call(req).await?;
+    if !(method == Method::GET || method == Method::HEAD) || !cacheable(&res) {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (http_req, response) = res.into_parts();
+    let (head, body) = response.into_parts();
+    let bytes = match body::to_bytes_limited(body, MAX_BUFFERED).await {
+        Ok(Ok(bytes)) => bytes,
+        // Too large or a failing stream: answer as the handler did, minus the body we could
+        // not read (this does not happen for the pages this wraps).
+        _ => {
+            return Ok(ServiceResponse::new(
+                http_req,
+                HttpResponse::InternalServerError().finish(),
+            ));
+        }
+    };
+    let etag = format!(
+        "W/\"{}\"",
+        crate::accounts::sessions::hex(&Sha256::digest(&bytes)[..10])
+    );
+    let fresh = match (&if_none_match, &if_modified_since) {
+        (Some(inm), _) => matches_etag(inm, &etag),
+        (None, Some(ims)) => head
+            .headers()
+            .get(header::LAST_MODIFIED)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|lm| not_modified_since(ims, lm)),
+        (None, None) => false,
+    };
+    let mut response = if fresh {
+        let mut r = HttpResponse::NotModified().finish();
+        for name in [header::CACHE_CONTROL, header::LAST_MODIFIED, header::VARY] {
+            if let Some(v) = head.headers().get(&name) {
+                r.headers_mut().insert(name, v.clone());
+            }
+        }
+        r
+    } else {
+        let mut r = HttpResponse::with_body(head.status(), BoxBody::new(bytes));
+        *r.headers_mut() = head.headers().clone();
+        r
+    };
+    response.headers_mut().insert(
+        header::ETAG,
+        header::HeaderValue::from_str(&etag).unwrap_or(header::HeaderValue::from_static("\"\"")),
+    );
+    Ok(ServiceResponse::new(http_req, response))
+}

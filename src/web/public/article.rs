@@ -1,0 +1,271 @@
+//! The article page: the report itself, with everything around it that a reader and a link
+//! preview expect.
+
+use actix_web::http::{Method, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::clock;
+use crate::content::articles::{self, ArticleWithNames};
+use crate::content::sanitize::SafeHtml;
+use crate::content::{listing, slug, tags};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::render::{
+    Layout, SocialMeta, default_preview_image, json_for_script, render, views_label,
+};
+use crate::web::site_view::Link;
+
+use super::Card;
+
+/// A share link for one network.
+pub struct ShareLink {
+    pub network: &'static str,
+    pub label: &'static str,
+    pub href: String,
+}
+
+/// Everything but RFC 3986's unreserved characters is encoded in a query component.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn share_links(url: &str, title: &str) -> Vec<ShareLink> {
+    let u = utf8_percent_encode(url, COMPONENT).to_string();
+    let t = utf8_percent_encode(title, COMPONENT).to_string();
+    vec![
+        ShareLink {
+            network: "facebook",
+            label: "Facebook",
+            href: format!("https://www.facebook.com/sharer/sharer.php?u={u}"),
+        },
+        ShareLink {
+            network: "x",
+            label: "X",
+            href: format!("https://x.com/intent/post?url={u}&text={t}"),
+        },
+        ShareLink {
+            network: "linkedin",
+            label: "LinkedIn",
+            href: format!("https://www.linkedin.com/sharing/share-offsite/?url={u}"),
+        },
+        ShareLink {
+            network: "telegram",
+            label: "Telegram",
+            href: format!("https://t.me/share/url?url={u}&text={t}"),
+        },
+        ShareLink {
+            network: "whatsapp",
+            label: "WhatsApp",
+            href: format!("https://wa.me/?text={t}%20{u}"),
+        },
+        ShareLink {
+            network: "email",
+            label: "Email",
+            href: format!("mailto:?subject={t}&body={u}"),
+        },
+    ]
+}
+
+/// "1 min read" at 200 words a minute, never less than one.
+pub fn reading_time(text: &str) -> String {
+    let words = text.split_whitespace().count();
+    let minutes = words.div_ceil(200).max(1);
+    format!("{minutes} min read")
+}
+
+#[derive(Template)]
+#[template(path = "public/article.html")]
+struct ArticlePage {
+    layout: Layout,
+    title: String,
+    summary: String,
+    date: String,
+    date_iso: String,
+    views: String,
+    author: String,
+    reading_time: String,
+    category: Option<Link>,
+    tags: Vec<Link>,
+    body: SafeHtml,
+    url: String,
+    share: Vec<ShareLink>,
+    older: Option<Link>,
+    newer: Option<Link>,
+    related: Vec<Card>,
+}
+
+struct Loaded {
+    item: ArticleWithNames,
+    views: i64,
+    tags: Vec<tags::Tag>,
+    older: Option<(String, String)>,
+    newer: Option<(String, String)>,
+    related: Vec<ArticleWithNames>,
+}
+
+/// A description for previews: the summary, or the start of the text.
+fn description_of(item: &ArticleWithNames) -> String {
+    let a = &item.article;
+    if !a.summary.trim().is_empty() {
+        return a.summary.trim().to_owned();
+    }
+    let mut out: String = a.body_text.chars().take(200).collect();
+    if a.body_text.chars().count() > 200 {
+        if let Some(cut) = out.rfind(' ') {
+            out.truncate(cut);
+        }
+        out.push('…');
+    }
+    out
+}
+
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug_param = path.into_inner();
+    if !slug::is_valid(&slug_param) {
+        return Err(AppError::NotFound);
+    }
+    let language = state.settings.language.clone();
+    // HEAD asks about the page without reading it: not a view.
+    let counts = req.method() == Method::GET;
+    let found = state
+        .db(move |conn| {
+            let Some(item) = articles::find_published(conn, &language, &slug_param)? else {
+                return match articles::redirect_for(conn, &language, &slug_param)? {
+                    Some(current) => Ok(Err(current)),
+                    None => Err(AppError::NotFound),
+                };
+            };
+            let views = if counts {
+                articles::record_view(conn, item.article.id)?
+            } else {
+                item.article.view_count
+            };
+            let tags = tags::of_article(conn, item.article.id)?;
+            let (older, newer) = listing::neighbours(conn, &item.article)?;
+            let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
+            let related = listing::related(conn, &item.article, &tag_ids, 3)?;
+            Ok(Ok(Loaded {
+                item,
+                views,
+                tags,
+                older,
+                newer,
+                related,
+            }))
+        })
+        .await?;
+    let loaded = match found {
+        Ok(loaded) => loaded,
+        // An earlier slug of a renamed article: links never break.
+        Err(current) => {
+            return Ok(HttpResponse::MovedPermanently()
+                .insert_header((header::LOCATION, format!("/news/{current}")))
+                .finish());
+        }
+    };
+    let item = &loaded.item;
+    let a = &item.article;
+    let tz = state.settings.timezone;
+    let published = a.published_at.unwrap_or(a.created_at);
+    let url = state.settings.absolute(&format!("/news/{}", a.slug));
+    let description = description_of(item);
+    let site = state.site();
+    let image = default_preview_image(&state, &site.settings.name);
+    let tag_names: Vec<String> = loaded.tags.iter().map(|t| t.name.clone()).collect();
+    let json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": a.title,
+        "description": description,
+        "datePublished": clock::iso(published, tz),
+        "dateModified": clock::iso(a.updated_at, tz),
+        "inLanguage": a.language,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "image": [image.url],
+        "author": [{"@type": "Person", "name": item.author_name}],
+        "publisher": {
+            "@type": "Organization",
+            "name": site.settings.name,
+            "url": state.settings.absolute("/"),
+        },
+        "articleSection": item.category_name,
+        "keywords": tag_names.join(", "),
+    });
+    let mut layout = Layout::public(&state, &a.title)
+        .with_description(&description)
+        .with_canonical(url.clone());
+    layout.social = Some(SocialMeta {
+        og_type: "article",
+        title: a.title.clone(),
+        description: description.clone(),
+        url: url.clone(),
+        image,
+        own_image: false,
+        published_time: Some(clock::iso(published, tz)),
+        modified_time: Some(clock::iso(a.updated_at, tz)),
+        section: item.category_name.clone(),
+        tags: tag_names,
+        json_ld: Some(json_for_script(&json_ld)),
+    });
+    let link = |(label, slug): &(String, String)| Link {
+        label: label.clone(),
+        url: format!("/news/{slug}"),
+    };
+    render(&ArticlePage {
+        layout,
+        title: a.title.clone(),
+        summary: a.summary.clone(),
+        date: clock::long_date(published, tz),
+        date_iso: clock::iso(published, tz),
+        views: views_label(loaded.views),
+        author: item.author_name.clone(),
+        reading_time: reading_time(&a.body_text),
+        category: item
+            .category_name
+            .clone()
+            .zip(item.category_slug.clone())
+            .map(|(label, s)| Link {
+                label,
+                url: format!("/category/{s}"),
+            }),
+        tags: loaded
+            .tags
+            .iter()
+            .map(|t| Link {
+                label: t.name.clone(),
+                url: format!("/tag/{}", t.slug),
+            })
+            .collect(),
+        body: a.body(),
+        share: share_links(&url, &a.title),
+        url,
+        older: loaded.older.as_ref().map(link),
+        newer: loaded.newer.as_ref().map(link),
+        related: loaded
+            .related
+            .iter()
+            .map(|r| Card::from(r, &state))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reading_time;
+
+    #[test]
+    fn reading_time_rounds_up_to_whole_minutes() {
+        assert_eq!(reading_time(""), "1 min read");
+        assert_eq!(reading_time(&"word ".repeat(200)), "1 min read");
+        assert_eq!(reading_time(&"word ".repeat(201)), "2 min read");
+    }
+}
