@@ -50,12 +50,19 @@ pub enum Action {
     /// Edit any article, including published ones and other people's.
     EditAny,
     Publish,
+    /// Create, edit and delete static pages.
+    ManagePages,
+    /// Change the site's name, footer and contact details.
+    ManageSettings,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
     match action {
         Action::ViewAdmin | Action::CreateArticle | Action::EditOwnUnpublished => true,
-        Action::EditAny | Action::Publish => matches!(role, Role::Admin | Role::Editor),
+        Action::EditAny | Action::Publish | Action::ManagePages => {
+            matches!(role, Role::Admin | Role::Editor)
+        }
+        Action::ManageSettings => role == Role::Admin,
     }
 }
 

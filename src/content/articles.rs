@@ -114,6 +114,8 @@ pub struct ArticleInput {
     pub summary: String,
     pub body: String,
     pub category_id: Option<i32>,
+    /// Comma-separated tag names, as typed.
+    pub tags: String,
 }
 
 /// Which button was pressed.
@@ -159,6 +161,24 @@ fn validate(conn: &mut DbConn, input: &ArticleInput) -> Result<SafeHtml, Content
         errors.add(
             "slug",
             "The web address needs at least one letter or digit.",
+        );
+    }
+    let tag_names = super::tags::parse_names(&input.tags);
+    if tag_names.len() > super::tags::MAX_PER_ARTICLE {
+        errors.add(
+            "tags",
+            format!("At most {} tags.", super::tags::MAX_PER_ARTICLE),
+        );
+    } else if tag_names
+        .iter()
+        .any(|t| t.chars().count() > super::tags::MAX_NAME_CHARS)
+    {
+        errors.add(
+            "tags",
+            format!(
+                "A tag may have at most {} characters.",
+                super::tags::MAX_NAME_CHARS
+            ),
         );
     }
     if let Some(id) = input.category_id
@@ -320,6 +340,12 @@ pub fn create(
                 articles::updated_at.eq(now),
             ))
             .get_result::<Article>(conn)?;
+        super::tags::set_for_article(
+            conn,
+            article.id,
+            language,
+            &super::tags::parse_names(&input.tags),
+        )?;
         Ok(article)
     })
 }
@@ -373,9 +399,16 @@ pub fn update(
         ))
         .get_result::<Article>(conn)
         .optional()?;
-        updated.ok_or(ContentError::Conflict {
+        let updated = updated.ok_or(ContentError::Conflict {
             current: current.version,
-        })
+        })?;
+        super::tags::set_for_article(
+            conn,
+            id,
+            &current.language,
+            &super::tags::parse_names(&input.tags),
+        )?;
+        Ok(updated)
     })
 }
 

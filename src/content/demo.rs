@@ -18,6 +18,7 @@ struct DemoReport {
     category: usize,
     days_ago: i64,
     views: i64,
+    tags: &'static str,
 }
 
 const REPORTS: [DemoReport; 4] = [
@@ -33,6 +34,7 @@ const REPORTS: [DemoReport; 4] = [
         category: 0,
         days_ago: 3,
         views: 948,
+        tags: "history, commemoration",
     },
     DemoReport {
         title: "International conference on climate and water resources opens",
@@ -45,6 +47,7 @@ const REPORTS: [DemoReport; 4] = [
         category: 0,
         days_ago: 10,
         views: 412,
+        tags: "conference, climate, water resources",
     },
     DemoReport {
         title: "Young researchers win a national grant for soil microbiology",
@@ -55,6 +58,7 @@ const REPORTS: [DemoReport; 4] = [
         category: 1,
         days_ago: 24,
         views: 1307,
+        tags: "grants, young researchers, microbiology",
     },
     DemoReport {
         title: "Institute scientists publish a new atlas of medicinal plants",
@@ -64,6 +68,7 @@ const REPORTS: [DemoReport; 4] = [
         category: 1,
         days_ago: 45,
         views: 1,
+        tags: "botany, publications",
     },
 ];
 
@@ -97,6 +102,7 @@ pub fn create_demo_content(
             summary: report.summary.to_owned(),
             body: report.body.to_owned(),
             category_id: Some(category_ids[report.category]),
+            tags: report.tags.to_owned(),
         };
         let article = create(conn, author_id, language, &input, SaveAction::Publish)?;
         let published = now - TimeDelta::days(report.days_ago) - TimeDelta::hours(3);

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use askama::Template;
 
 use crate::accounts::User;
+use crate::accounts::permissions::{self, Action};
 
 use super::AppState;
 use super::error::AppError;
@@ -17,6 +18,9 @@ use super::site_view::Link;
 pub struct Badge {
     pub name: String,
     pub role: &'static str,
+    /// Which parts of the admin menu to show (the server checks again on every request).
+    pub manages_pages: bool,
+    pub manages_settings: bool,
 }
 
 /// A feed offered in the page's `<head>`.
@@ -156,6 +160,8 @@ impl Layout {
             user: Some(Badge {
                 name: user.display_name.clone(),
                 role: user.role().label(),
+                manages_pages: permissions::allows(user.role(), Action::ManagePages),
+                manages_settings: permissions::allows(user.role(), Action::ManageSettings),
             }),
             csrf,
             flash,

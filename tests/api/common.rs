@@ -248,6 +248,7 @@ impl TestApp {
                     summary: format!("Summary of {title}"),
                     body: format!("<p>Body of {title}</p>"),
                     category_id: None,
+                    tags: String::new(),
                 },
                 action,
             )

@@ -109,6 +109,7 @@ struct FormPage {
     slug: String,
     summary: String,
     body: String,
+    tags: String,
     categories: Vec<CategoryOption>,
     version: i32,
     errors: FieldErrors,
@@ -139,6 +140,8 @@ pub struct ArticleForm {
     body: String,
     #[serde(default)]
     category: String,
+    #[serde(default)]
+    tags: String,
     version: Option<String>,
     #[serde(default)]
     action: String,
@@ -178,6 +181,7 @@ fn parse(form: &ArticleForm) -> Result<Parsed, AppError> {
             summary: form.summary.clone(),
             body: form.body.clone(),
             category_id,
+            tags: form.tags.clone(),
         },
         action,
         errors,
@@ -231,6 +235,7 @@ async fn show_form(
             slug: input.slug.clone(),
             summary: input.summary.clone(),
             body: input.body.clone(),
+            tags: input.tags.clone(),
             categories: category_options(all, input.category_id),
             version: ctx.version,
             errors,
@@ -358,12 +363,20 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let article = editable(&state, &staff, id).await?;
+    let tag_names = state
+        .db(move |conn| Ok(crate::content::tags::of_article(conn, id)?))
+        .await?
+        .into_iter()
+        .map(|t| t.name)
+        .collect::<Vec<_>>()
+        .join(", ");
     let input = ArticleInput {
         title: article.title.clone(),
         slug: article.slug.clone(),
         summary: article.summary.clone(),
         body: article.body_html.clone(),
         category_id: article.category_id,
+        tags: tag_names,
     };
     let ctx = FormContext {
         heading: "Edit report",

@@ -3,6 +3,8 @@
 //! and asks [`permissions`](crate::accounts::permissions) before it acts.
 
 pub mod articles;
+pub mod pages;
+pub mod settings;
 pub mod sign_in;
 
 use actix_web::web;
@@ -16,5 +18,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/articles/new", web::get().to(articles::new_form))
         .route("/articles", web::post().to(articles::create))
         .route("/articles/{id}/edit", web::get().to(articles::edit_form))
-        .route("/articles/{id}", web::post().to(articles::update));
+        .route("/articles/{id}", web::post().to(articles::update))
+        .route("/pages", web::get().to(pages::index))
+        .route("/pages", web::post().to(pages::create))
+        .route("/pages/new", web::get().to(pages::new_form))
+        .route("/pages/{id}/edit", web::get().to(pages::edit_form))
+        .route("/pages/{id}", web::post().to(pages::update))
+        .route("/pages/{id}/delete", web::get().to(pages::confirm_delete))
+        .route("/pages/{id}/delete", web::post().to(pages::delete))
+        .route("/settings", web::get().to(settings::form))
+        .route("/settings", web::post().to(settings::save));
 }
