@@ -426,6 +426,14 @@ impl Client {
         self.read(req.send().await).await
     }
 
+    pub async fn head(&self, path: &str) -> Res {
+        let req = self
+            .inner
+            .head(self.url(path))
+            .insert_header(("Cookie", self.cookie_header()));
+        self.read(req.send().await).await
+    }
+
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Res {
         self.post_form_with(path, form, &[]).await
     }

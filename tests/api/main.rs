@@ -10,6 +10,7 @@ mod common;
 mod public;
 mod schema;
 mod sessions;
+mod site;
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
@@ -17,6 +18,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "public", public::TESTS);
     common::add_backend_tests(&mut trials, "admin", admin::TESTS);
     common::add_backend_tests(&mut trials, "sessions", sessions::TESTS);
+    common::add_backend_tests(&mut trials, "site", site::TESTS);
     common::add_backend_tests(&mut trials, "cli", cli::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
