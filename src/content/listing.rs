@@ -129,12 +129,14 @@ pub fn page(
     cards(conn, &ids)
 }
 
-/// The published reports just before and just after `article`: (older, newer), as
-/// (title, slug).
+/// A report named by (title, slug).
+pub type TitleSlug = (String, String);
+
+/// The published reports just before and just after `article`: (older, newer).
 pub fn neighbours(
     conn: &mut DbConn,
     article: &Article,
-) -> QueryResult<(Option<(String, String)>, Option<(String, String)>)> {
+) -> QueryResult<(Option<TitleSlug>, Option<TitleSlug>)> {
     let Some(at) = article.published_at else {
         return Ok((None, None));
     };

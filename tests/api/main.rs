@@ -5,6 +5,7 @@
 //! A custom harness (libtest-mimic) because the built-in one cannot skip at run time.
 
 mod admin;
+mod browser;
 mod cli;
 mod common;
 mod public;
@@ -22,5 +23,6 @@ fn main() {
     common::add_backend_tests(&mut trials, "cli", cli::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
+    trials.extend(browser::standalone());
     libtest_mimic::run(&args, trials).exit();
 }
