@@ -254,3 +254,19 @@ pub fn last_change(conn: &mut DbConn, language: &str) -> QueryResult<Option<Naiv
         .select(diesel::dsl::max(articles::updated_at))
         .first(conn)
 }
+
+/// The newest change of a published article in each category: (category id, time).
+pub fn category_changes(
+    conn: &mut DbConn,
+    language: &str,
+) -> QueryResult<Vec<(Option<i32>, Option<NaiveDateTime>)>> {
+    articles::table
+        .filter(articles::language.eq(language))
+        .filter(articles::status.eq(PUBLISHED))
+        .group_by(articles::category_id)
+        .select((
+            articles::category_id,
+            diesel::dsl::max(articles::updated_at),
+        ))
+        .load(conn)
+}

@@ -1,4 +1,5 @@
 DROP INDEX articles_search;
+DROP INDEX articles_public_listing;
 DROP INDEX articles_tag_listing;
 DROP TABLE pages;
 DROP TABLE article_slugs;

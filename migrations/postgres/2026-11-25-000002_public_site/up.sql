@@ -31,6 +31,10 @@ CREATE TABLE pages (
 
 CREATE INDEX articles_tag_listing ON article_tags (tag_id, article_id);
 
+-- Public listings filter by language and status and sort by date: with every column in the
+-- index, a deep page is a walk of the index alone.
+CREATE INDEX articles_public_listing ON articles (language, status, published_at DESC, id DESC);
+
 -- Full-text search: the 'simple' configuration (no stemming) suits a site that publishes in
 -- English, Azerbaijani and Russian alike. Queries use the same expression, so the index is used.
 CREATE INDEX articles_search ON articles USING GIN (

@@ -31,6 +31,10 @@ CREATE TABLE pages (
 
 CREATE INDEX articles_tag_listing ON article_tags (tag_id, article_id);
 
+-- Public listings filter by language and status and sort by date: with every column in the
+-- index, a deep page is a walk of the index alone.
+CREATE INDEX articles_public_listing ON articles (language, status, published_at DESC, id DESC);
+
 -- Full-text search (SQLite only; PostgreSQL uses a GIN expression index). An external-content
 -- FTS5 table kept in step with `articles` by triggers, so every write updates it.
 CREATE VIRTUAL TABLE articles_fts USING fts5(

@@ -75,6 +75,7 @@ pub async fn results(
     layout.noindex = true;
     layout.query = q.clone();
     let base = format!("/search?q={}", utf8_percent_encode(&q, NON_ALPHANUMERIC));
+    layout.canonical = Some(state.settings.absolute(&base));
     render(&SearchPage {
         layout,
         searched,
