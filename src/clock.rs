@@ -44,3 +44,28 @@ mod tests {
         assert_eq!(iso(t, Tz::Asia__Baku), "2025-02-27T01:30:00+04:00");
     }
 }
+
+/// The clock the server's scheduled work reads. It is the system clock, shifted by an offset
+/// that tests can move forward: scheduled publishing is tested without sleeping.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_secs: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    pub fn system() -> Self {
+        Clock::default()
+    }
+
+    pub fn now(&self) -> NaiveDateTime {
+        let offset = self.offset_secs.load(std::sync::atomic::Ordering::Relaxed);
+        now() + chrono::TimeDelta::seconds(offset)
+    }
+
+    /// Moves this clock (and every copy of it) forward.
+    pub fn advance(&self, by: std::time::Duration) {
+        let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 2);
+        self.offset_secs
+            .fetch_add(secs, std::sync::atomic::Ordering::Relaxed);
+    }
+}

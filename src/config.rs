@@ -37,6 +37,8 @@ pub struct Settings {
     /// URLs per sitemap file; past this, `sitemap.xml` becomes an index (the protocol's
     /// limit is 50,000).
     pub sitemap_chunk: usize,
+    /// How often the server publishes scheduled articles whose time has come.
+    pub scheduler_every: Duration,
 }
 
 impl Settings {
@@ -59,6 +61,7 @@ impl Settings {
             db_timeout: Duration::from_secs(5),
             max_form_bytes: 2 * 1024 * 1024,
             sitemap_chunk: 50_000,
+            scheduler_every: Duration::from_secs(5),
         }
     }
 

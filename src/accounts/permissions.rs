@@ -45,10 +45,12 @@ pub enum Action {
     /// Open the admin area and see the list of articles.
     ViewAdmin,
     CreateArticle,
-    /// Edit an article written by this person that is not published.
+    /// Edit (and delete) an article written by this person while it is a draft or in review,
+    /// and submit it for review.
     EditOwnUnpublished,
-    /// Edit any article, including published ones and other people's.
+    /// Edit or delete any article, including published ones and other people's.
     EditAny,
+    /// Publish, schedule, unpublish and archive.
     Publish,
     /// Create, edit and delete static pages.
     ManagePages,
@@ -66,11 +68,11 @@ pub fn allows(role: Role, action: Action) -> bool {
     }
 }
 
-/// Whether `role` (user `user_id`) may edit an article by `author_id` whose status is
-/// `published` or not.
-pub fn may_edit_article(role: Role, user_id: i32, author_id: i32, is_published: bool) -> bool {
+/// Whether `role` (user `user_id`) may edit or delete an article by `author_id`;
+/// `in_progress` is true while the article is a draft or in review.
+pub fn may_edit_article(role: Role, user_id: i32, author_id: i32, in_progress: bool) -> bool {
     allows(role, Action::EditAny)
-        || (allows(role, Action::EditOwnUnpublished) && user_id == author_id && !is_published)
+        || (allows(role, Action::EditOwnUnpublished) && user_id == author_id && in_progress)
 }
 
 #[cfg(test)]
@@ -82,10 +84,10 @@ mod tests {
         assert!(allows(Role::Admin, Action::Publish));
         assert!(allows(Role::Editor, Action::Publish));
         assert!(!allows(Role::Author, Action::Publish));
-        assert!(may_edit_article(Role::Author, 3, 3, false));
-        assert!(!may_edit_article(Role::Author, 3, 3, true));
-        assert!(!may_edit_article(Role::Author, 3, 4, false));
-        assert!(may_edit_article(Role::Editor, 3, 4, true));
+        assert!(may_edit_article(Role::Author, 3, 3, true));
+        assert!(!may_edit_article(Role::Author, 3, 3, false));
+        assert!(!may_edit_article(Role::Author, 3, 4, true));
+        assert!(may_edit_article(Role::Editor, 3, 4, false));
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }

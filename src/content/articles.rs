@@ -91,6 +91,11 @@ impl Article {
         self.status() == Status::Published
     }
 
+    /// A draft or in review: still the author's to change.
+    pub fn in_progress(&self) -> bool {
+        matches!(self.status(), Status::Draft | Status::Review)
+    }
+
     pub fn body(&self) -> SafeHtml {
         SafeHtml::from_stored(self.body_html.clone())
     }
@@ -118,13 +123,45 @@ pub struct ArticleInput {
     pub tags: String,
 }
 
-/// Which button was pressed.
+/// Which button was pressed: where the article goes in its workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveAction {
-    /// Keep (or put) the article out of public view.
+    /// Keep (or put back) the article out of public view.
     Draft,
+    /// Ask an editor to review it.
+    Review,
     /// Make it public now (or keep it public, with the changes).
     Publish,
+    /// Make it public by itself at this time (UTC, in the future).
+    Schedule(NaiveDateTime),
+    /// Take it out of public view and out of the working lists.
+    Archive,
+}
+
+impl SaveAction {
+    /// Whether this action needs the right to publish.
+    pub fn publishes(self) -> bool {
+        matches!(self, SaveAction::Publish | SaveAction::Schedule(_) | SaveAction::Archive)
+    }
+}
+
+/// Status and publication time after `action`, given the current ones, at `now`.
+fn transition(
+    action: SaveAction,
+    current: Option<(Status, Option<NaiveDateTime>)>,
+    now: NaiveDateTime,
+) -> (Status, Option<NaiveDateTime>) {
+    let (status, published_at) = current.unwrap_or((Status::Draft, None));
+    // A publication time that lies ahead belongs to a schedule, not to a past publication.
+    let past = published_at.filter(|t| *t <= now);
+    match action {
+        SaveAction::Draft => (Status::Draft, past),
+        SaveAction::Review => (Status::Review, past),
+        SaveAction::Publish if status == Status::Published => (Status::Published, published_at.or(Some(now))),
+        SaveAction::Publish => (Status::Published, past.or(Some(now))),
+        SaveAction::Schedule(at) => (Status::Scheduled, Some(at)),
+        SaveAction::Archive => (Status::Archived, past),
+    }
 }
 
 pub fn new_translation_group() -> String {
@@ -134,7 +171,12 @@ pub fn new_translation_group() -> String {
 }
 
 /// Checks the form; on success returns the sanitised body.
-fn validate(conn: &mut DbConn, input: &ArticleInput) -> Result<SafeHtml, ContentError> {
+fn validate(
+    conn: &mut DbConn,
+    input: &ArticleInput,
+    action: SaveAction,
+    now: NaiveDateTime,
+) -> Result<SafeHtml, ContentError> {
     let mut errors = FieldErrors::default();
     let title = input.title.trim();
     if title.is_empty() {
@@ -179,6 +221,14 @@ fn validate(conn: &mut DbConn, input: &ArticleInput) -> Result<SafeHtml, Content
                 "A tag may have at most {} characters.",
                 super::tags::MAX_NAME_CHARS
             ),
+        );
+    }
+    if let SaveAction::Schedule(at) = action
+        && at <= now
+    {
+        errors.add(
+            "publish_at",
+            "The publication time is in the past. Choose a time that is still to come.",
         );
     }
     if let Some(id) = input.category_id
@@ -308,7 +358,8 @@ pub fn create(
     action: SaveAction,
 ) -> Result<Article, ContentError> {
     write_tx(conn, |conn| {
-        let body = validate(conn, input)?;
+        let now = clock::now();
+        let body = validate(conn, input, action, now)?;
         let title = input.title.trim();
         let slug_source = if input.slug.trim().is_empty() {
             title
@@ -316,11 +367,7 @@ pub fn create(
             input.slug.trim()
         };
         let slug = unique_slug(conn, language, slug_source, None)?;
-        let now = clock::now();
-        let (status, published_at) = match action {
-            SaveAction::Draft => (Status::Draft, None),
-            SaveAction::Publish => (Status::Published, Some(now)),
-        };
+        let (status, published_at) = transition(action, None, now);
         let article = diesel::insert_into(articles::table)
             .values((
                 articles::title.eq(title),
@@ -369,17 +416,15 @@ pub fn update(
                 current: current.version,
             });
         }
-        let body = validate(conn, input)?;
+        let now = clock::now();
+        let body = validate(conn, input, action, now)?;
         let title = input.title.trim();
         let slug = next_slug(conn, &current, input)?;
         if slug != current.slug && current.published_at.is_some() {
             remember_slug(conn, id, &current.language, &current.slug, &slug)?;
         }
-        let now = clock::now();
-        let (status, published_at) = match action {
-            SaveAction::Draft => (Status::Draft, current.published_at),
-            SaveAction::Publish => (Status::Published, current.published_at.or(Some(now))),
-        };
+        let (status, published_at) =
+            transition(action, Some((current.status(), current.published_at)), now);
         let updated = diesel::update(
             articles::table
                 .filter(articles::id.eq(id))
@@ -540,4 +585,65 @@ pub fn backfill_body_text(conn: &mut DbConn) -> QueryResult<usize> {
             .execute(conn)?;
     }
     Ok(rows.len())
+}
+
+/// Publishes every scheduled article whose time has come; returns how many. One idempotent
+/// statement, so any number of instances may run it at once.
+pub fn publish_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        articles::table
+            .filter(articles::status.eq(Status::Scheduled.as_str()))
+            .filter(articles::published_at.le(now)),
+    )
+    .set((
+        articles::status.eq(Status::Published.as_str()),
+        articles::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// Deletes an article (its tags, earlier slugs and revisions go with it).
+pub fn delete(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
+    diesel::delete(articles::table.find(id)).execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    #[test]
+    fn workflow_transitions_keep_publication_times_honest() {
+        let now = clock::now();
+        let earlier = now - TimeDelta::days(3);
+        let later = now + TimeDelta::days(3);
+        assert_eq!(transition(SaveAction::Publish, None, now), (Status::Published, Some(now)));
+        assert_eq!(transition(SaveAction::Draft, None, now), (Status::Draft, None));
+        // Updating a published article keeps its date.
+        assert_eq!(
+            transition(SaveAction::Publish, Some((Status::Published, Some(earlier))), now),
+            (Status::Published, Some(earlier))
+        );
+        // Publishing a scheduled article now drops the schedule.
+        assert_eq!(
+            transition(SaveAction::Publish, Some((Status::Scheduled, Some(later))), now),
+            (Status::Published, Some(now))
+        );
+        assert_eq!(
+            transition(SaveAction::Draft, Some((Status::Scheduled, Some(later))), now),
+            (Status::Draft, None)
+        );
+        assert_eq!(
+            transition(SaveAction::Schedule(later), Some((Status::Draft, None)), now),
+            (Status::Scheduled, Some(later))
+        );
+        assert_eq!(
+            transition(SaveAction::Archive, Some((Status::Published, Some(earlier))), now),
+            (Status::Archived, Some(earlier))
+        );
+        assert_eq!(
+            transition(SaveAction::Review, Some((Status::Draft, None)), now),
+            (Status::Review, None)
+        );
+    }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod flash;
 pub mod public;
 pub mod render;
+pub mod scheduler;
 pub mod site_view;
 
 use std::net::TcpListener;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Settings,
     pub assets: AssetUrls,
+    /// The clock of scheduled work (replaceable in tests).
+    pub clock: crate::clock::Clock,
     site: RwLock<Arc<SiteView>>,
 }
 
@@ -49,6 +52,7 @@ impl AppState {
             pool,
             settings,
             assets: AssetUrls::build(),
+            clock: crate::clock::Clock::system(),
             site: RwLock::new(Arc::new(SiteView::default())),
         };
         let defaults = state.site_defaults();
@@ -109,15 +113,15 @@ fn security_headers() -> DefaultHeaders {
 /// Starts the HTTP server on `listener`. `cookie_key` signs session cookies: every instance
 /// of one site must use the same (see [`crate::site::cookie_key`]).
 pub fn start_server(
-    state: AppState,
+    state: web::Data<AppState>,
     cookie_key: &[u8],
     listener: TcpListener,
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
     let key = Key::derive_from(cookie_key);
-    let state = web::Data::new(state);
     let form_limit = state.settings.max_form_bytes;
     actix_web::rt::spawn(site_view::keep_fresh(state.clone()));
+    actix_web::rt::spawn(scheduler::run(state.clone()));
     let mut server = HttpServer::new(move || {
         let settings = &state.settings;
         let sessions =

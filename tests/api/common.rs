@@ -135,6 +135,8 @@ impl Drop for FreshDb {
 pub struct TestApp {
     pub addr: String,
     pub pool: Pool,
+    /// The running server's state: its clock, its scheduled work.
+    pub state: actix_web::web::Data<AppState>,
     pub settings: Settings,
     pub backend: Backend,
     server: actix_web::dev::ServerHandle,
@@ -165,13 +167,14 @@ impl TestApp {
             let mut conn = pool.get().expect("conn");
             chronicle::site::cookie_key(&mut conn).expect("cookie key")
         };
-        let state = AppState::new(pool.clone(), settings.clone());
-        let server = web::start_server(state, &key, listener, Some(1)).expect("server");
+        let state = actix_web::web::Data::new(AppState::new(pool.clone(), settings.clone()));
+        let server = web::start_server(state.clone(), &key, listener, Some(1)).expect("server");
         let handle = server.handle();
         actix_rt::spawn(server);
         TestApp {
             addr,
             pool,
+            state,
             settings,
             backend,
             server: handle,
@@ -186,7 +189,7 @@ impl TestApp {
         let addr = format!("http://127.0.0.1:{port}");
         let mut settings = Settings::with_database("sqlite://unused.db");
         settings.base_url = addr.clone();
-        let state = AppState::new(pool, settings);
+        let state = actix_web::web::Data::new(AppState::new(pool, settings));
         let server = web::start_server(state, &[7u8; 64], listener, Some(1)).expect("server");
         let handle = server.handle();
         actix_rt::spawn(server);

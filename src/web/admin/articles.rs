@@ -51,7 +51,7 @@ fn may_edit(user: &User, article: &Article) -> bool {
         user.role(),
         user.id,
         article.author_id,
-        article.is_published(),
+        article.in_progress(),
     )
 }
 
@@ -115,9 +115,16 @@ struct FormPage {
     errors: FieldErrors,
     problem: Option<String>,
     can_publish: bool,
-    is_published: bool,
+    /// `draft`, `review`, `scheduled`, `published` or `archived` (`draft` for a new one).
+    status_code: &'static str,
     status: &'static str,
+    /// When a scheduled article goes live, in the site's time zone.
+    scheduled_for: Option<String>,
+    /// The `datetime-local` value of the schedule field.
+    publish_at: String,
+    timezone: String,
     public_url: Option<String>,
+    delete_url: Option<String>,
 }
 
 impl FormPage {
@@ -142,6 +149,9 @@ pub struct ArticleForm {
     category: String,
     #[serde(default)]
     tags: String,
+    /// `YYYY-MM-DDTHH:MM` in the site's time zone (a `datetime-local` input).
+    #[serde(default)]
+    publish_at: String,
     version: Option<String>,
     #[serde(default)]
     action: String,
@@ -153,17 +163,40 @@ struct Parsed {
     errors: FieldErrors,
 }
 
-fn parse(form: &ArticleForm) -> Result<Parsed, AppError> {
+/// A `datetime-local` value in the site's time zone, as UTC.
+fn parse_local_time(raw: &str, tz: chrono_tz::Tz) -> Option<chrono::NaiveDateTime> {
+    use chrono::TimeZone;
+    let raw = raw.trim();
+    let local = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M"))
+        .ok()?;
+    tz.from_local_datetime(&local).earliest().map(|t| t.naive_utc())
+}
+
+fn parse(form: &ArticleForm, tz: chrono_tz::Tz) -> Result<Parsed, AppError> {
+    let mut errors = FieldErrors::default();
     let action = match form.action.as_str() {
         "draft" => SaveAction::Draft,
+        "review" => SaveAction::Review,
         "publish" => SaveAction::Publish,
+        "archive" => SaveAction::Archive,
+        "schedule" => match parse_local_time(&form.publish_at, tz) {
+            Some(at) => SaveAction::Schedule(at),
+            None => {
+                errors.add(
+                    "publish_at",
+                    "Enter the date and time of publication, for example 2026-12-01 09:00.",
+                );
+                SaveAction::Schedule(chrono::NaiveDateTime::MIN)
+            }
+        },
         _ => {
             return Err(AppError::bad_request(
-                "Press “Save draft” or “Publish” to send the form.",
+                "Press one of the form's buttons (“Save draft”, “Publish”…) to send it.",
             ));
         }
     };
-    let mut errors = FieldErrors::default();
     let category_id = match form.category.trim() {
         "" => None,
         raw => match raw.parse::<i32>() {
@@ -212,6 +245,8 @@ struct FormContext<'a> {
     version: i32,
     existing: Option<&'a Article>,
     problem: Option<String>,
+    /// What the schedule field showed (empty: the article's own schedule, if any).
+    publish_at: String,
 }
 
 async fn show_form(
@@ -225,6 +260,18 @@ async fn show_form(
     let all = load_categories(state).await?;
     let layout = staff_layout(state, staff, ctx.heading)?;
     let existing_status = ctx.existing.map(|a| a.status()).unwrap_or(Status::Draft);
+    let tz = state.settings.timezone;
+    let scheduled_at = ctx
+        .existing
+        .filter(|a| a.status() == Status::Scheduled)
+        .and_then(|a| a.published_at);
+    let publish_at = if ctx.publish_at.is_empty() {
+        scheduled_at
+            .map(|t| clock::local(t, tz).format("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default()
+    } else {
+        ctx.publish_at.clone()
+    };
     render_status(
         status,
         &FormPage {
@@ -241,12 +288,19 @@ async fn show_form(
             errors,
             problem: ctx.problem,
             can_publish: permissions::allows(staff.user.role(), Action::Publish),
-            is_published: existing_status == Status::Published,
+            status_code: existing_status.as_str(),
             status: existing_status.label(),
+            scheduled_for: scheduled_at.map(|t| clock::short_date_time(t, tz)),
+            publish_at,
+            timezone: tz.to_string(),
             public_url: ctx
                 .existing
                 .filter(|a| a.is_published())
                 .map(|a| format!("/news/{}", a.slug)),
+            delete_url: ctx
+                .existing
+                .filter(|a| may_edit(&staff.user, a))
+                .map(|a| format!("/admin/articles/{}/delete", a.id)),
         },
     )
 }
@@ -259,6 +313,7 @@ pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
         version: 0,
         existing: None,
         problem: None,
+        publish_at: String::new(),
     };
     show_form(
         &state,
@@ -271,10 +326,17 @@ pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
     .await
 }
 
-fn saved_message(article: &Article, action: SaveAction) -> String {
+fn saved_message(state: &AppState, article: &Article, action: SaveAction) -> String {
     match action {
         SaveAction::Draft => "Saved as a draft. It is not visible on the site.".to_owned(),
+        SaveAction::Review => "Submitted for review. An editor will publish it.".to_owned(),
         SaveAction::Publish => format!("Published at /news/{}.", article.slug),
+        SaveAction::Schedule(at) => format!(
+            "Scheduled: it will be published on {} ({}).",
+            clock::short_date_time(at, state.settings.timezone),
+            state.settings.timezone
+        ),
+        SaveAction::Archive => "Archived. It is no longer visible on the site.".to_owned(),
     }
 }
 
@@ -289,8 +351,8 @@ pub async fn create(
     StaffForm { staff, form }: StaffForm<ArticleForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::CreateArticle)?;
-    let parsed = parse(&form)?;
-    if parsed.action == SaveAction::Publish {
+    let parsed = parse(&form, state.settings.timezone)?;
+    if parsed.action.publishes() {
         staff.require(Action::Publish)?;
     }
     let ctx = FormContext {
@@ -299,6 +361,7 @@ pub async fn create(
         version: 0,
         existing: None,
         problem: None,
+        publish_at: form.publish_at.clone(),
     };
     if !parsed.errors.is_empty() {
         return show_form(
@@ -320,7 +383,7 @@ pub async fn create(
         .await?;
     match result {
         Ok(article) => {
-            flash::success(&staff.session, saved_message(&article, action));
+            flash::success(&staff.session, saved_message(&state, &article, action));
             Ok(redirect_to_edit(article.id))
         }
         Err(ContentError::Invalid(errors)) => {
@@ -347,10 +410,10 @@ async fn editable(state: &AppState, staff: &Staff, id: i32) -> Result<Article, A
         .db(move |conn| articles::find(conn, id)?.ok_or(AppError::NotFound))
         .await?;
     if !may_edit(&staff.user, &article) {
-        return Err(AppError::forbidden(if article.is_published() {
-            "Only editors and administrators can change a published article."
+        return Err(AppError::forbidden(if article.in_progress() {
+            "You can only change your own articles. Nothing was changed."
         } else {
-            "You can only edit your own articles."
+            "Only editors and administrators can change an article once it is published, scheduled or archived. Nothing was changed."
         }));
     }
     Ok(article)
@@ -384,6 +447,7 @@ pub async fn edit_form(
         version: article.version,
         existing: Some(&article),
         problem: None,
+        publish_at: String::new(),
     };
     show_form(
         &state,
@@ -402,7 +466,7 @@ pub async fn update(
     StaffForm { staff, form }: StaffForm<ArticleForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let parsed = parse(&form)?;
+    let parsed = parse(&form, state.settings.timezone)?;
     let version = form
         .version
         .as_deref()
@@ -413,7 +477,10 @@ pub async fn update(
             )
         })?;
     let article = editable(&state, &staff, id).await?;
-    if parsed.action == SaveAction::Publish {
+    if parsed.action.publishes()
+        || (article.is_published() && parsed.action != SaveAction::Publish)
+    {
+        // Publishing, and taking a published article down, are editors' work.
         staff.require(Action::Publish)?;
     }
     let mut ctx = FormContext {
@@ -422,6 +489,7 @@ pub async fn update(
         version,
         existing: Some(&article),
         problem: None,
+        publish_at: form.publish_at.clone(),
     };
     if !parsed.errors.is_empty() {
         return show_form(
@@ -441,7 +509,7 @@ pub async fn update(
         .await?;
     match result {
         Ok(saved) => {
-            flash::success(&staff.session, saved_message(&saved, action));
+            flash::success(&staff.session, saved_message(&state, &saved, action));
             Ok(redirect_to_edit(saved.id))
         }
         Err(ContentError::Invalid(errors)) => {
@@ -477,4 +545,48 @@ pub async fn update(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "admin/confirm_delete.html")]
+struct ConfirmDelete {
+    layout: Layout,
+    what: String,
+    action_url: String,
+    back_url: String,
+}
+
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let article = editable(&state, &staff, id).await?;
+    render(&ConfirmDelete {
+        layout: staff_layout(&state, &staff, "Delete report")?,
+        what: format!("the report “{}” with all its tags", article.title),
+        action_url: format!("/admin/articles/{id}/delete"),
+        back_url: format!("/admin/articles/{id}/edit"),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, .. }: StaffForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let article = editable(&state, &staff, id).await?;
+    state.db(move |conn| Ok(articles::delete(conn, id)?)).await?;
+    if article.is_published() {
+        state.refresh_site().await?;
+    }
+    flash::success(&staff.session, format!("“{}” was deleted.", article.title));
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin"))
+        .finish())
 }
