@@ -217,8 +217,13 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
     let housekeeping_pool = pool.clone();
     let state = AppState::new(pool, settings);
     actix_web::rt::System::new().block_on(async move {
-        let server = web::start_server(actix_web::web::Data::new(state), &key, listener, args.workers)
-            .map_err(|e| format!("cannot start the server: {e}"))?;
+        let server = web::start_server(
+            actix_web::web::Data::new(state),
+            &key,
+            listener,
+            args.workers,
+        )
+        .map_err(|e| format!("cannot start the server: {e}"))?;
         actix_web::rt::spawn(housekeeping(housekeeping_pool));
         server.await.map_err(|e| format!("the server stopped: {e}"))
     })

@@ -141,7 +141,10 @@ pub enum SaveAction {
 impl SaveAction {
     /// Whether this action needs the right to publish.
     pub fn publishes(self) -> bool {
-        matches!(self, SaveAction::Publish | SaveAction::Schedule(_) | SaveAction::Archive)
+        matches!(
+            self,
+            SaveAction::Publish | SaveAction::Schedule(_) | SaveAction::Archive
+        )
     }
 }
 
@@ -157,7 +160,9 @@ fn transition(
     match action {
         SaveAction::Draft => (Status::Draft, past),
         SaveAction::Review => (Status::Review, past),
-        SaveAction::Publish if status == Status::Published => (Status::Published, published_at.or(Some(now))),
+        SaveAction::Publish if status == Status::Published => {
+            (Status::Published, published_at.or(Some(now)))
+        }
         SaveAction::Publish => (Status::Published, past.or(Some(now))),
         SaveAction::Schedule(at) => (Status::Scheduled, Some(at)),
         SaveAction::Archive => (Status::Archived, past),
@@ -617,28 +622,54 @@ mod tests {
         let now = clock::now();
         let earlier = now - TimeDelta::days(3);
         let later = now + TimeDelta::days(3);
-        assert_eq!(transition(SaveAction::Publish, None, now), (Status::Published, Some(now)));
-        assert_eq!(transition(SaveAction::Draft, None, now), (Status::Draft, None));
+        assert_eq!(
+            transition(SaveAction::Publish, None, now),
+            (Status::Published, Some(now))
+        );
+        assert_eq!(
+            transition(SaveAction::Draft, None, now),
+            (Status::Draft, None)
+        );
         // Updating a published article keeps its date.
         assert_eq!(
-            transition(SaveAction::Publish, Some((Status::Published, Some(earlier))), now),
+            transition(
+                SaveAction::Publish,
+                Some((Status::Published, Some(earlier))),
+                now
+            ),
             (Status::Published, Some(earlier))
         );
         // Publishing a scheduled article now drops the schedule.
         assert_eq!(
-            transition(SaveAction::Publish, Some((Status::Scheduled, Some(later))), now),
+            transition(
+                SaveAction::Publish,
+                Some((Status::Scheduled, Some(later))),
+                now
+            ),
             (Status::Published, Some(now))
         );
         assert_eq!(
-            transition(SaveAction::Draft, Some((Status::Scheduled, Some(later))), now),
+            transition(
+                SaveAction::Draft,
+                Some((Status::Scheduled, Some(later))),
+                now
+            ),
             (Status::Draft, None)
         );
         assert_eq!(
-            transition(SaveAction::Schedule(later), Some((Status::Draft, None)), now),
+            transition(
+                SaveAction::Schedule(later),
+                Some((Status::Draft, None)),
+                now
+            ),
             (Status::Scheduled, Some(later))
         );
         assert_eq!(
-            transition(SaveAction::Archive, Some((Status::Published, Some(earlier))), now),
+            transition(
+                SaveAction::Archive,
+                Some((Status::Published, Some(earlier))),
+                now
+            ),
             (Status::Archived, Some(earlier))
         );
         assert_eq!(

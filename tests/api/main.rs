@@ -12,6 +12,7 @@ mod public;
 mod schema;
 mod sessions;
 mod site;
+mod workflow;
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
@@ -20,6 +21,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "admin", admin::TESTS);
     common::add_backend_tests(&mut trials, "sessions", sessions::TESTS);
     common::add_backend_tests(&mut trials, "site", site::TESTS);
+    common::add_backend_tests(&mut trials, "workflow", workflow::TESTS);
     common::add_backend_tests(&mut trials, "cli", cli::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());

@@ -171,7 +171,9 @@ fn parse_local_time(raw: &str, tz: chrono_tz::Tz) -> Option<chrono::NaiveDateTim
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M"))
         .ok()?;
-    tz.from_local_datetime(&local).earliest().map(|t| t.naive_utc())
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.naive_utc())
 }
 
 fn parse(form: &ArticleForm, tz: chrono_tz::Tz) -> Result<Parsed, AppError> {
@@ -477,8 +479,7 @@ pub async fn update(
             )
         })?;
     let article = editable(&state, &staff, id).await?;
-    if parsed.action.publishes()
-        || (article.is_published() && parsed.action != SaveAction::Publish)
+    if parsed.action.publishes() || (article.is_published() && parsed.action != SaveAction::Publish)
     {
         // Publishing, and taking a published article down, are editors' work.
         staff.require(Action::Publish)?;
@@ -581,7 +582,9 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let article = editable(&state, &staff, id).await?;
-    state.db(move |conn| Ok(articles::delete(conn, id)?)).await?;
+    state
+        .db(move |conn| Ok(articles::delete(conn, id)?))
+        .await?;
     if article.is_published() {
         state.refresh_site().await?;
     }

@@ -19,7 +19,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/articles", web::post().to(articles::create))
         .route("/articles/{id}/edit", web::get().to(articles::edit_form))
         .route("/articles/{id}", web::post().to(articles::update))
-        .route("/articles/{id}/delete", web::get().to(articles::confirm_delete))
+        .route(
+            "/articles/{id}/delete",
+            web::get().to(articles::confirm_delete),
+        )
         .route("/articles/{id}/delete", web::post().to(articles::delete))
         .route("/pages", web::get().to(pages::index))
         .route("/pages", web::post().to(pages::create))

@@ -1,0 +1,567 @@
+//! The editorial workflow: review, publishing, scheduling, unpublishing, archiving, deleting,
+//! and the permission matrix of every admin route.
+
+use std::time::Duration;
+
+use awc::http::StatusCode;
+use chronicle::accounts::Role;
+use chronicle::accounts::permissions::{Action, allows};
+use chronicle::content::articles::{SaveAction, Status};
+use chronicle::db::schema::articles as articles_table;
+use diesel::prelude::*;
+
+use crate::common::{Client, TestApp, TestFn, assert_contains, assert_lacks};
+use crate::tests;
+
+pub const TESTS: &[(&str, TestFn)] = tests![
+    author_submits_for_review_and_an_editor_publishes,
+    scheduled_reports_go_live_by_themselves,
+    the_scheduler_runs_inside_the_server,
+    schedule_times_are_entered_in_the_site_time_zone,
+    a_schedule_in_the_past_is_refused,
+    editors_unpublish_archive_and_restore,
+    deleting_asks_first_and_follows_the_rules,
+    every_admin_route_checks_the_role,
+];
+
+fn id_of(res: &crate::common::Res) -> i32 {
+    res.location()
+        .trim_start_matches("/admin/articles/")
+        .trim_end_matches("/edit")
+        .parse()
+        .expect("article id in the redirect")
+}
+
+async fn save(
+    client: &Client,
+    path: &str,
+    title: &str,
+    action: &str,
+    extra: &[(&str, &str)],
+) -> crate::common::Res {
+    let mut fields = vec![
+        ("title", title),
+        ("summary", "A summary"),
+        ("body", "Some text."),
+        ("category", ""),
+    ];
+    let version;
+    if path != "/admin/articles" {
+        version = client
+            .get(&format!("{path}/edit"))
+            .await
+            .input_value("version");
+        fields.push(("version", &version));
+    }
+    fields.push(("action", action));
+    fields.extend_from_slice(extra);
+    client.save_article(path, &fields).await
+}
+
+async fn author_submits_for_review_and_an_editor_publishes(app: TestApp) {
+    let (author, _) = app.signed_in("author").await;
+    let res = save(
+        &author,
+        "/admin/articles",
+        "Field trip to Qobustan",
+        "draft",
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let id = id_of(&res);
+    let path = format!("/admin/articles/{id}");
+    let form = author.get(&format!("{path}/edit")).await;
+    assert_contains(&form.body, ">Submit for review</button>");
+    assert_lacks(&form.body, ">Publish</button>");
+    let res = save(&author, &path, "Field trip to Qobustan", "review", &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_contains(
+        &author.get(&res.location()).await.body,
+        "Submitted for review",
+    );
+    assert_eq!(app.reload(id).status(), Status::Review);
+    assert_eq!(
+        app.client()
+            .get("/news/field-trip-to-qobustan")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Still the author's to change while in review.
+    let res = save(
+        &author,
+        &path,
+        "Field trip to Qobustan rocks",
+        "review",
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+    let (editor, _) = app.signed_in("editor").await;
+    let list = editor.get("/admin").await;
+    assert_contains(&list.body, "In review");
+    let res = save(
+        &editor,
+        &path,
+        "Field trip to Qobustan rocks",
+        "publish",
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.client()
+            .get("/news/field-trip-to-qobustan-rocks")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Published: no longer the author's to change.
+    assert_eq!(
+        author.get(&format!("{path}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let version = app.reload(id).version.to_string();
+    let res = author
+        .save_article(
+            &path,
+            &[
+                ("title", "Changed by the author"),
+                ("version", &version),
+                ("action", "review"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.reload(id).status(), Status::Published);
+}
+
+fn an_hour_from_now_local(app: &TestApp, hours: i64) -> String {
+    let t = chronicle::clock::now() + chrono::TimeDelta::hours(hours);
+    chronicle::clock::local(t, app.settings.timezone)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+async fn scheduled_reports_go_live_by_themselves(app: TestApp) {
+    let (editor, _) = app.signed_in("editor").await;
+    let when = an_hour_from_now_local(&app, 1);
+    let res = save(
+        &editor,
+        "/admin/articles",
+        "Open day at the observatory",
+        "schedule",
+        &[("publish_at", &when)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let id = id_of(&res);
+    assert_contains(
+        &editor.get(&res.location()).await.body,
+        "Scheduled: it will be published on",
+    );
+    assert_eq!(app.reload(id).status(), Status::Scheduled);
+    let visitor = app.client();
+    let hidden = |body: &str| {
+        !body.contains("Open day at the observatory")
+            && !body.contains("open-day-at-the-observatory")
+    };
+    for path in [
+        "/",
+        "/feed.xml",
+        "/atom.xml",
+        "/sitemap.xml",
+        "/search?q=observatory",
+        "/archive",
+    ] {
+        assert!(
+            hidden(&visitor.get(path).await.body),
+            "{path} before the time"
+        );
+    }
+    assert_eq!(
+        visitor
+            .get("/news/open-day-at-the-observatory")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Nothing is due yet.
+    assert_eq!(app.state.publish_due().await.expect("scheduler"), 0);
+    // Two hours later (by the server's clock), the scheduled run publishes it.
+    app.state.clock.advance(Duration::from_secs(2 * 3600));
+    assert_eq!(app.state.publish_due().await.expect("scheduler"), 1);
+    assert_eq!(
+        app.state.publish_due().await.expect("scheduler"),
+        0,
+        "idempotent"
+    );
+    assert_eq!(app.reload(id).status(), Status::Published);
+    assert_eq!(
+        visitor
+            .get("/news/open-day-at-the-observatory")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for path in [
+        "/",
+        "/feed.xml",
+        "/atom.xml",
+        "/sitemap.xml",
+        "/search?q=observatory",
+    ] {
+        assert!(
+            !hidden(&visitor.get(path).await.body),
+            "{path} after the time"
+        );
+    }
+}
+
+async fn the_scheduler_runs_inside_the_server(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    let app =
+        TestApp::spawn_with(backend, |s| s.scheduler_every = Duration::from_millis(100)).await;
+    let editor = app.user("editor");
+    let article = app.article(&editor, "Due a second ago", SaveAction::Draft);
+    let due = chronicle::clock::now() - chrono::TimeDelta::seconds(1);
+    app.with_conn(|c| {
+        diesel::update(articles_table::table.find(article.id))
+            .set((
+                articles_table::status.eq("scheduled"),
+                articles_table::published_at.eq(due),
+            ))
+            .execute(c)
+            .expect("schedule")
+    });
+    // No one calls the scheduler here: the server's own task must (bounded wait).
+    let mut status = app.reload(article.id).status();
+    for _ in 0..100 {
+        if status == Status::Published {
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+        status = app.reload(article.id).status();
+    }
+    assert_eq!(status, Status::Published);
+}
+
+async fn schedule_times_are_entered_in_the_site_time_zone(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    let app = TestApp::spawn_with(backend, |s| s.timezone = chrono_tz::Tz::Asia__Baku).await;
+    let (editor, _) = app.signed_in("editor").await;
+    let res = save(
+        &editor,
+        "/admin/articles",
+        "New year lecture",
+        "schedule",
+        &[("publish_at", "2031-01-01T09:00")],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let stored = app.reload(id_of(&res)).published_at.expect("time");
+    assert_eq!(
+        stored.to_string(),
+        "2031-01-01 05:00:00",
+        "09:00 in Baku is 05:00 UTC"
+    );
+    let form = editor.get(&res.location()).await;
+    assert_contains(&form.body, r#"value="2031-01-01T09:00""#);
+    assert_contains(&form.body, "Asia/Baku");
+}
+
+async fn a_schedule_in_the_past_is_refused(app: TestApp) {
+    let (editor, _) = app.signed_in("editor").await;
+    let past = an_hour_from_now_local(&app, -1);
+    for (value, message) in [
+        (past.as_str(), "in the past"),
+        ("next tuesday", "Enter the date and time"),
+        ("", "Enter the date and time"),
+    ] {
+        let res = save(
+            &editor,
+            "/admin/articles",
+            "Too late",
+            "schedule",
+            &[("publish_at", value)],
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{value}");
+        assert_contains(&res.body, message);
+        assert_contains(&res.body, r#"value="Too late""#);
+    }
+    assert_eq!(app.article_count(), 0);
+}
+
+async fn editors_unpublish_archive_and_restore(app: TestApp) {
+    let (editor, _) = app.signed_in("editor").await;
+    let res = save(&editor, "/admin/articles", "Annual report", "publish", &[]).await;
+    let id = id_of(&res);
+    let path = format!("/admin/articles/{id}");
+    let visitor = app.client();
+    assert_eq!(
+        visitor.get("/news/annual-report").await.status,
+        StatusCode::OK
+    );
+    let form = editor.get(&format!("{path}/edit")).await;
+    for b in [
+        ">Update</button>",
+        ">Unpublish</button>",
+        ">Archive</button>",
+    ] {
+        assert_contains(&form.body, b);
+    }
+    save(&editor, &path, "Annual report", "draft", &[]).await;
+    assert_eq!(
+        visitor.get("/news/annual-report").await.status,
+        StatusCode::NOT_FOUND
+    );
+    save(&editor, &path, "Annual report", "publish", &[]).await;
+    save(&editor, &path, "Annual report", "archive", &[]).await;
+    assert_eq!(app.reload(id).status(), Status::Archived);
+    assert_eq!(
+        visitor.get("/news/annual-report").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_contains(&editor.get("/admin").await.body, "Archived");
+    let form = editor.get(&format!("{path}/edit")).await;
+    assert_contains(&form.body, ">Restore as draft</button>");
+    save(&editor, &path, "Annual report", "draft", &[]).await;
+    assert_eq!(app.reload(id).status(), Status::Draft);
+    // An author cannot take down a published report of theirs either.
+    let (author, me) = app.signed_in("author").await;
+    let mine = app.article(&me, "Author's published note", SaveAction::Publish);
+    let res = author
+        .save_article(
+            &format!("/admin/articles/{}", mine.id),
+            &[("title", "x"), ("version", "1"), ("action", "draft")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.reload(mine.id).status(), Status::Published);
+}
+
+async fn deleting_asks_first_and_follows_the_rules(app: TestApp) {
+    let (author, me) = app.signed_in("author").await;
+    let own = app.article(&me, "My draft to delete", SaveAction::Draft);
+    let editor_user = app.user("editor");
+    let theirs = app.article(&editor_user, "Editor's draft", SaveAction::Draft);
+    let confirm = author
+        .get(&format!("/admin/articles/{}/delete", own.id))
+        .await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert_contains(&confirm.body, "Do you really want to delete");
+    let res = author
+        .post_form(
+            &format!("/admin/articles/{}/delete", own.id),
+            &[("csrf_token", &confirm.csrf())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.article_count(), 1);
+    let res = author
+        .post_form(
+            &format!("/admin/articles/{}/delete", theirs.id),
+            &[("csrf_token", &confirm.csrf())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.article_count(), 1);
+    let (editor, _) = app.signed_in("editor").await;
+    let token = editor.csrf().await;
+    let res = editor
+        .post_form(
+            &format!("/admin/articles/{}/delete", theirs.id),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.article_count(), 0);
+    assert_eq!(
+        editor
+            .post_form("/admin/articles/999/delete", &[("csrf_token", &token)])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// Every admin route, the permission it needs, and a valid request for it.
+struct Route {
+    method: &'static str,
+    path: String,
+    needs: Action,
+    form: Vec<(&'static str, String)>,
+}
+
+async fn every_admin_route_checks_the_role(app: TestApp) {
+    let owner = app.user("editor");
+    let target = app.article(&owner, "Someone else's draft", SaveAction::Draft);
+    let page_id = app.with_conn(|c| {
+        chronicle::content::pages::create(
+            c,
+            "en",
+            &chronicle::content::pages::PageInput {
+                title: "Contact".into(),
+                in_menu: true,
+                published: true,
+                ..Default::default()
+            },
+        )
+        .expect("page")
+        .id
+    });
+    let article_form = |title: &str| {
+        vec![
+            ("title", title.to_owned()),
+            ("summary", String::new()),
+            ("body", "x".into()),
+            ("category", String::new()),
+            ("action", "draft".into()),
+        ]
+    };
+    let routes = vec![
+        Route {
+            method: "GET",
+            path: "/admin".into(),
+            needs: Action::ViewAdmin,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/articles/new".into(),
+            needs: Action::CreateArticle,
+            form: vec![],
+        },
+        Route {
+            method: "POST",
+            path: "/admin/articles".into(),
+            needs: Action::CreateArticle,
+            form: article_form("Matrix draft"),
+        },
+        Route {
+            method: "GET",
+            path: format!("/admin/articles/{}/edit", target.id),
+            needs: Action::EditAny,
+            form: vec![],
+        },
+        Route {
+            method: "POST",
+            path: format!("/admin/articles/{}", target.id),
+            needs: Action::EditAny,
+            form: {
+                let mut f = article_form("Someone else's draft");
+                f.push(("version", "VERSION".into()));
+                f
+            },
+        },
+        Route {
+            method: "GET",
+            path: format!("/admin/articles/{}/delete", target.id),
+            needs: Action::EditAny,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/pages".into(),
+            needs: Action::ManagePages,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/pages/new".into(),
+            needs: Action::ManagePages,
+            form: vec![],
+        },
+        Route {
+            method: "POST",
+            path: "/admin/pages".into(),
+            needs: Action::ManagePages,
+            form: vec![
+                ("title", "Matrix page".into()),
+                ("body", "x".into()),
+                ("position", "0".into()),
+            ],
+        },
+        Route {
+            method: "GET",
+            path: format!("/admin/pages/{page_id}/edit"),
+            needs: Action::ManagePages,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: format!("/admin/pages/{page_id}/delete"),
+            needs: Action::ManagePages,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/settings".into(),
+            needs: Action::ManageSettings,
+            form: vec![],
+        },
+        Route {
+            method: "POST",
+            path: "/admin/settings".into(),
+            needs: Action::ManageSettings,
+            form: vec![("name", "Matrix Institute".into())],
+        },
+    ];
+    for role in [
+        None,
+        Some(Role::Author),
+        Some(Role::Editor),
+        Some(Role::Admin),
+    ] {
+        let client = match role {
+            None => app.client(),
+            Some(r) => app.signed_in(r.as_str()).await.0,
+        };
+        for route in &routes {
+            let before = (app.article_count(), app.reload(target.id).version);
+            let res = if route.method == "GET" {
+                client.get(&route.path).await
+            } else {
+                let token = match role {
+                    Some(_) => client.csrf().await,
+                    None => "no-session".to_owned(),
+                };
+                let version = app.reload(target.id).version.to_string();
+                let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+                for (k, v) in &route.form {
+                    form.push((k, if v == "VERSION" { &version } else { v }));
+                }
+                client.post_form(&route.path, &form).await
+            };
+            let label = format!("{} {} as {:?}", route.method, route.path, role);
+            match role {
+                None => {
+                    assert_eq!(res.status, StatusCode::SEE_OTHER, "{label}");
+                    assert!(res.location().starts_with("/admin/login"), "{label}");
+                }
+                Some(r) if allows(r, route.needs) => {
+                    let ok = if route.method == "GET" {
+                        res.status == StatusCode::OK
+                    } else {
+                        res.status == StatusCode::SEE_OTHER
+                    };
+                    assert!(ok, "{label}: {} {}", res.status, res.body);
+                }
+                Some(_) => {
+                    assert_eq!(res.status, StatusCode::FORBIDDEN, "{label}");
+                    assert_contains(&res.body, "You are not allowed to do this");
+                    assert_eq!(
+                        (app.article_count(), app.reload(target.id).version),
+                        before,
+                        "{label} changed nothing"
+                    );
+                }
+            }
+        }
+    }
+}
