@@ -139,6 +139,31 @@ pub enum SaveAction {
 }
 
 impl SaveAction {
+    /// How a revision describes this save.
+    pub fn note(self) -> &'static str {
+        match self {
+            SaveAction::Draft => "Saved as draft",
+            SaveAction::Review => "Submitted for review",
+            SaveAction::Publish => "Published",
+            SaveAction::Schedule(_) => "Scheduled",
+            SaveAction::Archive => "Archived",
+        }
+    }
+
+    /// The action that keeps an article where it is in its workflow.
+    pub fn keeping(article: &Article) -> SaveAction {
+        match article.status() {
+            Status::Draft => SaveAction::Draft,
+            Status::Review => SaveAction::Review,
+            Status::Published => SaveAction::Publish,
+            Status::Archived => SaveAction::Archive,
+            Status::Scheduled => match article.published_at {
+                Some(at) => SaveAction::Schedule(at),
+                None => SaveAction::Draft,
+            },
+        }
+    }
+
     /// Whether this action needs the right to publish.
     pub fn publishes(self) -> bool {
         matches!(
@@ -392,11 +417,14 @@ pub fn create(
                 articles::updated_at.eq(now),
             ))
             .get_result::<Article>(conn)?;
-        super::tags::set_for_article(
+        let tag_names = super::tags::parse_names(&input.tags);
+        super::tags::set_for_article(conn, article.id, language, &tag_names)?;
+        super::revisions::record(
             conn,
-            article.id,
-            language,
-            &super::tags::parse_names(&input.tags),
+            &article,
+            &tag_names.join(", "),
+            Some(author_id),
+            action.note(),
         )?;
         Ok(article)
     })
@@ -413,6 +441,28 @@ pub fn update(
     expected_version: i32,
     input: &ArticleInput,
     action: SaveAction,
+    saved_by: i32,
+) -> Result<Article, ContentError> {
+    update_noted(
+        conn,
+        id,
+        expected_version,
+        input,
+        action,
+        saved_by,
+        action.note(),
+    )
+}
+
+/// [`update`], with the note the revision keeps (such as "Restored from version 3").
+pub fn update_noted(
+    conn: &mut DbConn,
+    id: i32,
+    expected_version: i32,
+    input: &ArticleInput,
+    action: SaveAction,
+    saved_by: i32,
+    note: &str,
 ) -> Result<Article, ContentError> {
     write_tx(conn, |conn| {
         let current = find(conn, id)?.ok_or(ContentError::NotFound)?;
@@ -452,12 +502,9 @@ pub fn update(
         let updated = updated.ok_or(ContentError::Conflict {
             current: current.version,
         })?;
-        super::tags::set_for_article(
-            conn,
-            id,
-            &current.language,
-            &super::tags::parse_names(&input.tags),
-        )?;
+        let tag_names = super::tags::parse_names(&input.tags);
+        super::tags::set_for_article(conn, id, &current.language, &tag_names)?;
+        super::revisions::record(conn, &updated, &tag_names.join(", "), Some(saved_by), note)?;
         Ok(updated)
     })
 }

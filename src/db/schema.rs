@@ -90,6 +90,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_revisions (id) {
+        id -> Integer,
+        article_id -> Integer,
+        version -> Integer,
+        title -> Text,
+        slug -> Text,
+        summary -> Text,
+        body_html -> Text,
+        category_id -> Nullable<Integer>,
+        tags -> Text,
+        status -> Text,
+        saved_by -> Nullable<Integer>,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     pages (id) {
         id -> Integer,
         title -> Text,
@@ -119,6 +137,8 @@ diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_slugs -> articles (article_id));
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::joinable!(article_revisions -> users (saved_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -129,5 +149,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     article_tags,
     article_slugs,
+    article_revisions,
     pages,
 );

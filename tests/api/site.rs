@@ -601,6 +601,7 @@ async fn search_ranks_highlights_and_survives_any_input(app: TestApp) {
                 tags: String::new(),
             },
             SaveAction::Publish,
+            current.author_id,
         )
         .expect("update")
     });

@@ -22,6 +22,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     editors_unpublish_archive_and_restore,
     deleting_asks_first_and_follows_the_rules,
     every_admin_route_checks_the_role,
+    every_save_keeps_a_revision_that_can_be_compared_and_restored,
 ];
 
 fn id_of(res: &crate::common::Res) -> i32 {
@@ -564,4 +565,106 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
             }
         }
     }
+}
+
+async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: TestApp) {
+    let (editor, me) = app.signed_in("editor").await;
+    let res = editor
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "First title"),
+                ("summary", "One"),
+                ("body", "Alpha paragraph.\n\nBeta paragraph."),
+                ("tags", "a, b"),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    let id = id_of(&res);
+    let path = format!("/admin/articles/{id}");
+    let res = editor
+        .save_article(
+            &path,
+            &[
+                ("title", "Second title"),
+                ("summary", "One"),
+                ("body", "Alpha paragraph.\n\nGamma paragraph."),
+                ("tags", "a, c"),
+                ("version", "1"),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let list = editor.get(&format!("{path}/revisions")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_contains(&list.body, &me.display_name);
+    assert_contains(&list.body, "Saved as draft");
+    assert_eq!(list.body.matches("name=\"from\"").count(), 2);
+    let diff = editor
+        .get(&format!("{path}/revisions/compare?from=1&to=2"))
+        .await;
+    assert_eq!(diff.status, StatusCode::OK);
+    assert_contains(&diff.body, "<del>First</del><ins>Second</ins>");
+    assert_contains(&diff.body, "<del>Beta</del><ins>Gamma</ins>");
+    assert_contains(&diff.body, "<del>b</del><ins>c</ins>");
+    assert_eq!(
+        editor
+            .get(&format!("{path}/revisions/compare?from=1&to=9"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        editor
+            .get(&format!("{path}/revisions/compare?from=x"))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    // Restoring is itself a new revision.
+    let token = list.csrf();
+    let res = editor
+        .post_form(
+            &format!("{path}/revisions/1/restore"),
+            &[("csrf_token", &token), ("version", "2")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let restored = app.reload(id);
+    assert_eq!(
+        (restored.title.as_str(), restored.version),
+        ("First title", 3)
+    );
+    assert_contains(&restored.body_html, "Beta paragraph.");
+    let list = editor.get(&format!("{path}/revisions")).await;
+    assert_contains(&list.body, "Restored version 1");
+    assert_contains(
+        &editor.get(&format!("{path}/edit")).await.body,
+        r#"value="a, b""#,
+    );
+    // A restore from a stale list changes nothing.
+    let res = editor
+        .post_form(
+            &format!("{path}/revisions/2/restore"),
+            &[("csrf_token", &token), ("version", "2")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.reload(id).version, 3);
+    // Someone who may not edit the article may not see its history either.
+    let (author, _) = app.signed_in("author").await;
+    assert_eq!(
+        author.get(&format!("{path}/revisions")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let res = author
+        .post_form(
+            &format!("{path}/revisions/1/restore"),
+            &[("csrf_token", &author.csrf().await), ("version", "3")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.reload(id).version, 3);
 }

@@ -125,6 +125,7 @@ struct FormPage {
     timezone: String,
     public_url: Option<String>,
     delete_url: Option<String>,
+    revisions_url: Option<String>,
 }
 
 impl FormPage {
@@ -299,6 +300,9 @@ async fn show_form(
                 .existing
                 .filter(|a| a.is_published())
                 .map(|a| format!("/news/{}", a.slug)),
+            revisions_url: ctx
+                .existing
+                .map(|a| format!("/admin/articles/{}/revisions", a.id)),
             delete_url: ctx
                 .existing
                 .filter(|a| may_edit(&staff.user, a))
@@ -505,8 +509,13 @@ pub async fn update(
     }
     let input = parsed.input.clone();
     let action = parsed.action;
+    let editor_id = staff.user.id;
     let result = state
-        .db(move |conn| Ok(articles::update(conn, id, version, &input, action)))
+        .db(move |conn| {
+            Ok(articles::update(
+                conn, id, version, &input, action, editor_id,
+            ))
+        })
         .await?;
     match result {
         Ok(saved) => {

@@ -4,6 +4,7 @@
 
 pub mod articles;
 pub mod pages;
+pub mod revisions;
 pub mod settings;
 pub mod sign_in;
 
@@ -24,6 +25,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(articles::confirm_delete),
         )
         .route("/articles/{id}/delete", web::post().to(articles::delete))
+        .route("/articles/{id}/revisions", web::get().to(revisions::list))
+        .route(
+            "/articles/{id}/revisions/compare",
+            web::get().to(revisions::compare),
+        )
+        .route(
+            "/articles/{id}/revisions/{version}/restore",
+            web::post().to(revisions::restore),
+        )
         .route("/pages", web::get().to(pages::index))
         .route("/pages", web::post().to(pages::create))
         .route("/pages/new", web::get().to(pages::new_form))

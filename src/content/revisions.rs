@@ -1,0 +1,169 @@
+//! Revisions: a full copy of an article at every save (who, when, what), a readable diff
+//! between two of them, and restoring one (which is itself a new save, so nothing is lost).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use similar::{ChangeTag, TextDiff};
+
+use crate::clock;
+use crate::db::DbConn;
+use crate::db::schema::{article_revisions, users};
+
+use super::articles::Article;
+use super::sanitize::{self, SafeHtml};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = article_revisions)]
+pub struct Revision {
+    pub id: i32,
+    pub article_id: i32,
+    pub version: i32,
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub body_html: String,
+    pub category_id: Option<i32>,
+    pub tags: String,
+    pub status: String,
+    pub saved_by: Option<i32>,
+    pub note: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Keeps the article as it is now (after a save) as a revision.
+pub fn record(
+    conn: &mut DbConn,
+    article: &Article,
+    tags: &str,
+    saved_by: Option<i32>,
+    note: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(article_revisions::table)
+        .values((
+            article_revisions::article_id.eq(article.id),
+            article_revisions::version.eq(article.version),
+            article_revisions::title.eq(&article.title),
+            article_revisions::slug.eq(&article.slug),
+            article_revisions::summary.eq(&article.summary),
+            article_revisions::body_html.eq(&article.body_html),
+            article_revisions::category_id.eq(article.category_id),
+            article_revisions::tags.eq(tags),
+            article_revisions::status.eq(&article.status),
+            article_revisions::saved_by.eq(saved_by),
+            article_revisions::note.eq(note),
+            article_revisions::created_at.eq(clock::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The revisions of an article, newest first, with the name of who saved each.
+pub fn list(conn: &mut DbConn, article_id: i32) -> QueryResult<Vec<(Revision, Option<String>)>> {
+    article_revisions::table
+        .left_join(users::table)
+        .filter(article_revisions::article_id.eq(article_id))
+        .order(article_revisions::version.desc())
+        .select((Revision::as_select(), users::display_name.nullable()))
+        .load(conn)
+}
+
+pub fn find(conn: &mut DbConn, article_id: i32, version: i32) -> QueryResult<Option<Revision>> {
+    article_revisions::table
+        .filter(article_revisions::article_id.eq(article_id))
+        .filter(article_revisions::version.eq(version))
+        .select(Revision::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// One piece of a diff: text that stayed, went, or came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// `same`, `removed` or `added`.
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// What changed between two revisions, field by field.
+#[derive(Debug, Clone)]
+pub struct Diff {
+    pub title: Vec<Piece>,
+    pub summary: Vec<Piece>,
+    pub tags: Vec<Piece>,
+    /// The body's text, a paragraph a line.
+    pub body: Vec<Piece>,
+}
+
+fn words(old: &str, new: &str) -> Vec<Piece> {
+    TextDiff::from_words(old, new)
+        .iter_all_changes()
+        .map(|c| Piece {
+            kind: match c.tag() {
+                ChangeTag::Equal => "same",
+                ChangeTag::Delete => "removed",
+                ChangeTag::Insert => "added",
+            },
+            text: c.value().to_owned(),
+        })
+        .collect()
+}
+
+/// The body as text, one block (paragraph, heading, list item…) a line.
+fn body_lines(html: &str) -> String {
+    let mut marked = html.to_owned();
+    for tag in [
+        "</p>",
+        "</h2>",
+        "</h3>",
+        "</h4>",
+        "</li>",
+        "</blockquote>",
+        "</pre>",
+        "<br>",
+        "</figcaption>",
+        "</tr>",
+    ] {
+        marked = marked.replace(tag, &format!("{tag}\u{1}"));
+    }
+    marked
+        .split('\u{1}')
+        .map(|block| sanitize::text_of(&SafeHtml::from_stored(block.to_owned())))
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+pub fn diff(old: &Revision, new: &Revision) -> Diff {
+    let old_body = body_lines(&old.body_html);
+    let new_body = body_lines(&new.body_html);
+    Diff {
+        title: words(&old.title, &new.title),
+        summary: words(&old.summary, &new.summary),
+        tags: words(&old.tags, &new.tags),
+        body: words(&old_body, &new_body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_diffs_mark_what_went_and_came() {
+        let pieces = words("the old title", "the new title");
+        let kinds: Vec<(&str, &str)> = pieces.iter().map(|p| (p.kind, p.text.as_str())).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("same", "the"),
+                ("same", " "),
+                ("removed", "old"),
+                ("added", "new"),
+                ("same", " "),
+                ("same", "title")
+            ]
+        );
+        assert_eq!(body_lines("<p>One</p><p>Two <b>x</b></p>"), "One\nTwo x\n");
+    }
+}
