@@ -552,6 +552,23 @@ pub fn find_published(
         .map(|row| row.map(with_names))
 }
 
+/// Any article by id (whatever its status), with category and author names: for previews.
+pub fn find_with_names(conn: &mut DbConn, id: i32) -> QueryResult<Option<ArticleWithNames>> {
+    articles::table
+        .inner_join(users::table)
+        .left_join(categories::table)
+        .filter(articles::id.eq(id))
+        .select((
+            Article::as_select(),
+            categories::name.nullable(),
+            categories::slug.nullable(),
+            users::display_name,
+        ))
+        .first::<NamesRow>(conn)
+        .optional()
+        .map(|row| row.map(with_names))
+}
+
 /// One page of published articles, newest first.
 pub fn published_page(
     conn: &mut DbConn,

@@ -6,6 +6,7 @@ pub mod categories;
 pub mod demo;
 pub mod listing;
 pub mod pages;
+pub mod previews;
 pub mod revisions;
 pub mod sanitize;
 pub mod search;

@@ -108,6 +108,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    preview_links (id) {
+        id -> Integer,
+        article_id -> Integer,
+        token -> Text,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     pages (id) {
         id -> Integer,
         title -> Text,
@@ -139,6 +150,7 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_slugs -> articles (article_id));
 diesel::joinable!(article_revisions -> articles (article_id));
 diesel::joinable!(article_revisions -> users (saved_by));
+diesel::joinable!(preview_links -> articles (article_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -150,5 +162,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     article_slugs,
     article_revisions,
+    preview_links,
     pages,
 );

@@ -23,6 +23,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     deleting_asks_first_and_follows_the_rules,
     every_admin_route_checks_the_role,
     every_save_keeps_a_revision_that_can_be_compared_and_restored,
+    drafts_can_be_previewed_and_shared_by_secret_link,
 ];
 
 fn id_of(res: &crate::common::Res) -> i32 {
@@ -667,4 +668,98 @@ async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: Test
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(app.reload(id).version, 3);
+}
+
+async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
+    let (editor, _) = app.signed_in("editor").await;
+    let res = editor
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "Embargoed findings"),
+                ("summary", "Not yet"),
+                ("body", "Secret <b>results</b>."),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    let id = id_of(&res);
+    let path = format!("/admin/articles/{id}");
+    let preview = editor.get(&format!("{path}/preview")).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert_contains(&preview.body, "<h1>Embargoed findings</h1>");
+    assert_contains(&preview.body, "Secret <b>results</b>.");
+    assert_contains(&preview.body, "this report is not published (draft)");
+    assert_eq!(
+        preview.header("x-robots-tag").as_deref(),
+        Some("noindex, nofollow")
+    );
+    assert_eq!(
+        app.client().get(&format!("{path}/preview")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let (author, _) = app.signed_in("author").await;
+    assert_eq!(
+        author.get(&format!("{path}/preview")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let token = editor.csrf().await;
+    assert_eq!(
+        author
+            .post_form(
+                &format!("{path}/preview-links"),
+                &[("csrf_token", &author.csrf().await)]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    let res = editor
+        .post_form(&format!("{path}/preview-links"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let edit = editor.get(&res.location()).await;
+    let marker = format!("{}/preview/", app.addr);
+    let start = edit.body.find(&marker).expect("preview link shown") + marker.len();
+    let secret: String = edit.body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect();
+    assert_eq!(secret.len(), 48);
+    let colleague = app.client();
+    let shared = colleague.get(&format!("/preview/{secret}")).await;
+    assert_eq!(shared.status, StatusCode::OK);
+    assert_contains(&shared.body, "<h1>Embargoed findings</h1>");
+    assert_eq!(
+        shared.header("x-robots-tag").as_deref(),
+        Some("noindex, nofollow")
+    );
+    assert_contains(
+        &shared.body,
+        r#"<meta name="robots" content="noindex, nofollow">"#,
+    );
+    assert_eq!(app.reload(id).view_count, 0, "previews are not views");
+    assert_eq!(
+        colleague.get("/news/embargoed-findings").await.status,
+        StatusCode::NOT_FOUND
+    );
+    for bad in ["nothex", "00", &"0".repeat(48)] {
+        assert_eq!(
+            colleague.get(&format!("/preview/{bad}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
+    let res = editor
+        .post_form(
+            &format!("{path}/preview-links/revoke"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        colleague.get(&format!("/preview/{secret}")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

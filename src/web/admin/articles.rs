@@ -10,7 +10,7 @@ use crate::accounts::permissions::{self, Action};
 use crate::clock;
 use crate::content::articles::{self, Article, ArticleInput, SaveAction, Status};
 use crate::content::categories::{self, Category};
-use crate::content::{ContentError, FieldErrors};
+use crate::content::{ContentError, FieldErrors, previews};
 use crate::web::AppState;
 use crate::web::auth::Staff;
 use crate::web::csrf::{self, StaffForm};
@@ -126,6 +126,11 @@ struct FormPage {
     public_url: Option<String>,
     delete_url: Option<String>,
     revisions_url: Option<String>,
+    preview_url: Option<String>,
+    /// Live secret preview links (absolute), for editors.
+    preview_links: Vec<String>,
+    /// Whether this person may make secret preview links.
+    can_share_preview: bool,
 }
 
 impl FormPage {
@@ -261,6 +266,14 @@ async fn show_form(
     ctx: FormContext<'_>,
 ) -> Result<HttpResponse, AppError> {
     let all = load_categories(state).await?;
+    let links = match ctx.existing.map(|a| a.id) {
+        Some(id) => {
+            state
+                .db(move |conn| Ok(previews::of_article(conn, id)?))
+                .await?
+        }
+        None => Vec::new(),
+    };
     let layout = staff_layout(state, staff, ctx.heading)?;
     let existing_status = ctx.existing.map(|a| a.status()).unwrap_or(Status::Draft);
     let tz = state.settings.timezone;
@@ -303,6 +316,15 @@ async fn show_form(
             revisions_url: ctx
                 .existing
                 .map(|a| format!("/admin/articles/{}/revisions", a.id)),
+            preview_url: ctx
+                .existing
+                .map(|a| format!("/admin/articles/{}/preview", a.id)),
+            preview_links: links
+                .iter()
+                .map(|l| state.settings.absolute(&format!("/preview/{}", l.token)))
+                .collect(),
+            can_share_preview: ctx.existing.is_some()
+                && permissions::allows(staff.user.role(), Action::EditAny),
             delete_url: ctx
                 .existing
                 .filter(|a| may_edit(&staff.user, a))
@@ -601,4 +623,58 @@ pub async fn delete(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin"))
         .finish())
+}
+
+/// `GET /admin/articles/{id}/preview`: the report exactly as it will look.
+pub async fn preview(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    editable(&state, &staff, id).await?;
+    crate::web::public::article::preview_for_staff(&state, id).await
+}
+
+/// Makes a secret preview link (editors), shown on the edit page.
+pub async fn create_preview_link(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, .. }: StaffForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::EditAny)?;
+    let id = parse_id(&path)?;
+    editable(&state, &staff, id).await?;
+    let user_id = staff.user.id;
+    let link = state
+        .db(move |conn| Ok(previews::create(conn, id, user_id)?))
+        .await?;
+    flash::success(
+        &staff.session,
+        format!(
+            "Preview link made: {} (works for {} days unless revoked).",
+            state.settings.absolute(&format!("/preview/{}", link.token)),
+            previews::LIFETIME_DAYS
+        ),
+    );
+    Ok(redirect_to_edit(id))
+}
+
+/// Revokes every secret preview link of the article.
+pub async fn revoke_preview_links(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, .. }: StaffForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::EditAny)?;
+    let id = parse_id(&path)?;
+    editable(&state, &staff, id).await?;
+    let n = state
+        .db(move |conn| Ok(previews::revoke_all(conn, id)?))
+        .await?;
+    flash::success(
+        &staff.session,
+        format!("{n} preview link(s) revoked: they no longer work."),
+    );
+    Ok(redirect_to_edit(id))
 }

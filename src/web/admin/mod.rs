@@ -26,6 +26,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/articles/{id}/delete", web::post().to(articles::delete))
         .route("/articles/{id}/revisions", web::get().to(revisions::list))
+        .route("/articles/{id}/preview", web::get().to(articles::preview))
+        .route(
+            "/articles/{id}/preview-links",
+            web::post().to(articles::create_preview_link),
+        )
+        .route(
+            "/articles/{id}/preview-links/revoke",
+            web::post().to(articles::revoke_preview_links),
+        )
         .route(
             "/articles/{id}/revisions/compare",
             web::get().to(revisions::compare),

@@ -9,7 +9,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::clock;
 use crate::content::articles::{self, ArticleWithNames};
 use crate::content::sanitize::SafeHtml;
-use crate::content::{listing, slug, tags};
+use crate::content::{listing, previews, slug, tags};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::render::{
@@ -81,6 +81,8 @@ pub fn reading_time(text: &str) -> String {
 #[template(path = "public/article.html")]
 struct ArticlePage {
     layout: Layout,
+    /// Shown above a preview.
+    preview: Option<String>,
     title: String,
     summary: String,
     date: String,
@@ -171,6 +173,17 @@ pub async fn show(
                 .finish());
         }
     };
+    render_page(&state, loaded, None)
+}
+
+/// The article page for `loaded`. `preview` is the notice a preview shows above the report
+/// (and makes the page `noindex`).
+fn render_page(
+    state: &AppState,
+    loaded: Loaded,
+    preview: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let is_preview = preview.is_some();
     let item = &loaded.item;
     let a = &item.article;
     let tz = state.settings.timezone;
@@ -178,7 +191,7 @@ pub async fn show(
     let url = state.settings.absolute(&format!("/news/{}", a.slug));
     let description = description_of(item);
     let site = state.site();
-    let image = default_preview_image(&state, &site.settings.name);
+    let image = default_preview_image(state, &site.settings.name);
     let tag_names: Vec<String> = loaded.tags.iter().map(|t| t.name.clone()).collect();
     let json_ld = serde_json::json!({
         "@context": "https://schema.org",
@@ -200,9 +213,10 @@ pub async fn show(
         "articleSection": item.category_name,
         "keywords": tag_names.join(", "),
     });
-    let mut layout = Layout::public(&state, &a.title)
+    let mut layout = Layout::public(state, &a.title)
         .with_description(&description)
         .with_canonical(url.clone());
+    layout.noindex = is_preview;
     layout.social = Some(SocialMeta {
         og_type: "article",
         title: a.title.clone(),
@@ -220,8 +234,9 @@ pub async fn show(
         label: label.clone(),
         url: format!("/news/{slug}"),
     };
-    render(&ArticlePage {
+    let mut response = render(&ArticlePage {
         layout,
+        preview,
         title: a.title.clone(),
         summary: a.summary.clone(),
         date: clock::long_date(published, tz),
@@ -253,9 +268,80 @@ pub async fn show(
         related: loaded
             .related
             .iter()
-            .map(|r| Card::from(r, &state))
+            .map(|r| Card::from(r, state))
             .collect(),
-    })
+    })?;
+    if is_preview {
+        response.headers_mut().insert(
+            header::HeaderName::from_static("x-robots-tag"),
+            header::HeaderValue::from_static("noindex, nofollow"),
+        );
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(response)
+}
+
+/// Loads any article (whatever its status) for a preview.
+async fn load_any(state: &AppState, id: i32) -> Result<Loaded, AppError> {
+    state
+        .db(move |conn| {
+            let item = articles::find_with_names(conn, id)?.ok_or(AppError::NotFound)?;
+            let tags = tags::of_article(conn, id)?;
+            Ok(Loaded {
+                views: item.article.view_count,
+                item,
+                tags,
+                older: None,
+                newer: None,
+                related: Vec::new(),
+            })
+        })
+        .await
+}
+
+fn preview_notice(state: &AppState, loaded: &Loaded) -> String {
+    let a = &loaded.item.article;
+    match (a.status(), a.published_at) {
+        (articles::Status::Published, _) => {
+            "Preview: this report is published; this is how it looks.".to_owned()
+        }
+        (articles::Status::Scheduled, Some(at)) => format!(
+            "Preview: this report is scheduled for {} and not yet public.",
+            clock::short_date_time(at, state.settings.timezone)
+        ),
+        (status, _) => format!(
+            "Preview: this report is not published ({}).",
+            status.label().to_lowercase()
+        ),
+    }
+}
+
+/// The article exactly as it will look, for signed-in staff who may edit it.
+pub async fn preview_for_staff(state: &AppState, id: i32) -> Result<HttpResponse, AppError> {
+    let loaded = load_any(state, id).await?;
+    let notice = preview_notice(state, &loaded);
+    render_page(state, loaded, Some(notice))
+}
+
+/// `/preview/{token}`: the same, for anyone holding a live secret link.
+pub async fn preview_by_token(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    if token.len() != 48 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let id = state
+        .db(move |conn| Ok(previews::article_for(conn, &token)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let loaded = load_any(&state, id).await?;
+    let notice = preview_notice(&state, &loaded);
+    render_page(&state, loaded, Some(notice))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Pages for visitors: listings, the article page, search, static pages, feeds and crawl
 //! files. Every route answers GET and HEAD.
 
-mod article;
+pub mod article;
 mod feeds;
 mod listings;
 mod pages;
@@ -37,7 +37,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/atom.xml", page().to(feeds::site_atom))
         .route("/sitemap.xml", page().to(feeds::sitemap))
         .route("/sitemap-{n}.xml", page().to(feeds::sitemap_chunk))
-        .route("/robots.txt", page().to(feeds::robots));
+        .route("/robots.txt", page().to(feeds::robots))
+        .route("/preview/{token}", page().to(article::preview_by_token));
 }
 
 /// Static pages at `/{slug}`: registered after every other route so it never shadows one.

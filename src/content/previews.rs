@@ -1,0 +1,66 @@
+//! Secret preview links: an unguessable URL that shows an unpublished article to someone
+//! without an account, until it expires or is revoked.
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use rand::RngCore;
+
+use crate::accounts::sessions::hex;
+use crate::clock;
+use crate::db::DbConn;
+use crate::db::schema::preview_links;
+
+/// How long a preview link works unless revoked earlier.
+pub const LIFETIME_DAYS: i64 = 14;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = preview_links)]
+pub struct PreviewLink {
+    pub id: i32,
+    pub article_id: i32,
+    pub token: String,
+    pub created_by: Option<i32>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn create(conn: &mut DbConn, article_id: i32, created_by: i32) -> QueryResult<PreviewLink> {
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    let now = clock::now();
+    diesel::insert_into(preview_links::table)
+        .values((
+            preview_links::article_id.eq(article_id),
+            preview_links::token.eq(hex(&bytes)),
+            preview_links::created_by.eq(Some(created_by)),
+            preview_links::created_at.eq(now),
+            preview_links::expires_at.eq(now + TimeDelta::days(LIFETIME_DAYS)),
+        ))
+        .get_result(conn)
+}
+
+/// The live links of an article.
+pub fn of_article(conn: &mut DbConn, article_id: i32) -> QueryResult<Vec<PreviewLink>> {
+    preview_links::table
+        .filter(preview_links::article_id.eq(article_id))
+        .filter(preview_links::expires_at.gt(clock::now()))
+        .order(preview_links::created_at.desc())
+        .select(PreviewLink::as_select())
+        .load(conn)
+}
+
+/// The article a live token opens.
+pub fn article_for(conn: &mut DbConn, token: &str) -> QueryResult<Option<i32>> {
+    preview_links::table
+        .filter(preview_links::token.eq(token))
+        .filter(preview_links::expires_at.gt(clock::now()))
+        .select(preview_links::article_id)
+        .first(conn)
+        .optional()
+}
+
+/// Revokes every link of an article; returns how many.
+pub fn revoke_all(conn: &mut DbConn, article_id: i32) -> QueryResult<usize> {
+    diesel::delete(preview_links::table.filter(preview_links::article_id.eq(article_id)))
+        .execute(conn)
+}
