@@ -134,15 +134,52 @@ fn body_lines(html: &str) -> String {
         + "\n"
 }
 
+/// The fields a comparison looks at.
+pub struct Texts<'a> {
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub tags: &'a str,
+    pub body_html: &'a str,
+}
+
+impl Revision {
+    pub fn texts(&self) -> Texts<'_> {
+        Texts {
+            title: &self.title,
+            summary: &self.summary,
+            tags: &self.tags,
+            body_html: &self.body_html,
+        }
+    }
+}
+
 pub fn diff(old: &Revision, new: &Revision) -> Diff {
-    let old_body = body_lines(&old.body_html);
-    let new_body = body_lines(&new.body_html);
+    diff_texts(&old.texts(), &new.texts())
+}
+
+pub fn diff_texts(old: &Texts<'_>, new: &Texts<'_>) -> Diff {
+    let old_body = body_lines(old.body_html);
+    let new_body = body_lines(new.body_html);
     Diff {
-        title: words(&old.title, &new.title),
-        summary: words(&old.summary, &new.summary),
-        tags: words(&old.tags, &new.tags),
+        title: words(old.title, new.title),
+        summary: words(old.summary, new.summary),
+        tags: words(old.tags, new.tags),
         body: words(&old_body, &new_body),
     }
+}
+
+/// The newest revision of an article with who saved it.
+pub fn latest(
+    conn: &mut DbConn,
+    article_id: i32,
+) -> QueryResult<Option<(Revision, Option<String>)>> {
+    article_revisions::table
+        .left_join(users::table)
+        .filter(article_revisions::article_id.eq(article_id))
+        .order(article_revisions::version.desc())
+        .select((Revision::as_select(), users::display_name.nullable()))
+        .first(conn)
+        .optional()
 }
 
 #[cfg(test)]

@@ -338,6 +338,11 @@ async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert_contains(&res.body, "Someone else saved this report");
+    // Both versions are on the page: theirs in full and as a comparison with Bob's.
+    assert_contains(&res.body, "saved version 2 at");
+    assert_contains(&res.body, "<del>Alice&#39;s</del><ins>Bob&#39;s</ins>");
+    assert_contains(&res.body, "<summary>Their version in full</summary>");
+    assert_contains(&res.body, "<p>Alice's text</p>");
     assert_contains(&res.body, "Bob&#39;s careful paragraph</textarea>");
     let stored = app.reload(article.id);
     assert_eq!(stored.title, "Alice's title");

@@ -131,6 +131,21 @@ struct FormPage {
     preview_links: Vec<String>,
     /// Whether this person may make secret preview links.
     can_share_preview: bool,
+    /// After a conflict: the version someone else saved, beside what this person typed.
+    conflict: Option<ConflictView>,
+}
+
+/// The other person's save, shown when two people edited at once.
+pub struct ConflictView {
+    pub who: String,
+    pub when: String,
+    pub version: i32,
+    /// Their text, sanitised: safe to show as HTML.
+    pub body: crate::content::sanitize::SafeHtml,
+    pub title: String,
+    pub summary: String,
+    /// From their version to what this person typed.
+    pub diff: crate::content::revisions::Diff,
 }
 
 impl FormPage {
@@ -248,6 +263,7 @@ async fn load_categories(state: &AppState) -> Result<Vec<Category>, AppError> {
 
 /// What the form shows besides the typed values.
 struct FormContext<'a> {
+    conflict: Option<ConflictView>,
     heading: &'a str,
     action_url: String,
     version: i32,
@@ -325,6 +341,7 @@ async fn show_form(
                 .collect(),
             can_share_preview: ctx.existing.is_some()
                 && permissions::allows(staff.user.role(), Action::EditAny),
+            conflict: ctx.conflict,
             delete_url: ctx
                 .existing
                 .filter(|a| may_edit(&staff.user, a))
@@ -336,6 +353,7 @@ async fn show_form(
 pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
     staff.require(Action::CreateArticle)?;
     let ctx = FormContext {
+        conflict: None,
         heading: "New report",
         action_url: "/admin/articles".to_owned(),
         version: 0,
@@ -384,6 +402,7 @@ pub async fn create(
         staff.require(Action::Publish)?;
     }
     let ctx = FormContext {
+        conflict: None,
         heading: "New report",
         action_url: "/admin/articles".to_owned(),
         version: 0,
@@ -470,6 +489,7 @@ pub async fn edit_form(
         tags: tag_names,
     };
     let ctx = FormContext {
+        conflict: None,
         heading: "Edit report",
         action_url: format!("/admin/articles/{id}"),
         version: article.version,
@@ -511,6 +531,7 @@ pub async fn update(
         staff.require(Action::Publish)?;
     }
     let mut ctx = FormContext {
+        conflict: None,
         heading: "Edit report",
         action_url: format!("/admin/articles/{id}"),
         version,
@@ -556,9 +577,10 @@ pub async fn update(
             .await
         }
         Err(ContentError::Conflict { current }) => {
-            // Nothing was written. Keep what they typed; the next save is a deliberate
-            // overwrite of the newer version.
+            // Nothing was written. Keep what they typed, show what the other person saved,
+            // and make the next save a deliberate overwrite of the newer version.
             ctx.version = current;
+            ctx.conflict = Some(conflict_view(&state, id, &parsed.input).await?);
             ctx.problem = Some(format!(
                 "Someone else saved this report while you were editing it, so your changes \
                  were not saved. Your text is kept below. Open the report in a new tab to see \
@@ -677,4 +699,56 @@ pub async fn revoke_preview_links(
         format!("{n} preview link(s) revoked: they no longer work."),
     );
     Ok(redirect_to_edit(id))
+}
+
+/// What someone else saved over the version this person loaded.
+async fn conflict_view(
+    state: &AppState,
+    id: i32,
+    typed: &ArticleInput,
+) -> Result<ConflictView, AppError> {
+    let (article, latest) = state
+        .db(move |conn| {
+            Ok((
+                articles::find(conn, id)?.ok_or(AppError::NotFound)?,
+                crate::content::revisions::latest(conn, id)?,
+            ))
+        })
+        .await?;
+    let (who, when, tags) = match &latest {
+        Some((rev, who)) => (
+            who.clone().unwrap_or_else(|| "someone".to_owned()),
+            clock::short_date_time(rev.created_at, state.settings.timezone),
+            rev.tags.clone(),
+        ),
+        None => (
+            "someone".to_owned(),
+            clock::short_date_time(article.updated_at, state.settings.timezone),
+            String::new(),
+        ),
+    };
+    let typed_body = crate::content::sanitize::clean(&typed.body);
+    let diff = crate::content::revisions::diff_texts(
+        &crate::content::revisions::Texts {
+            title: &article.title,
+            summary: &article.summary,
+            tags: &tags,
+            body_html: &article.body_html,
+        },
+        &crate::content::revisions::Texts {
+            title: typed.title.trim(),
+            summary: typed.summary.trim(),
+            tags: &crate::content::tags::parse_names(&typed.tags).join(", "),
+            body_html: typed_body.as_str(),
+        },
+    );
+    Ok(ConflictView {
+        who,
+        when,
+        version: article.version,
+        body: article.body(),
+        title: article.title.clone(),
+        summary: article.summary.clone(),
+        diff,
+    })
 }
