@@ -6,6 +6,8 @@ pub mod categories;
 pub mod demo;
 pub mod listing;
 pub mod pages;
+pub mod pending;
+pub mod presence;
 pub mod previews;
 pub mod revisions;
 pub mod sanitize;

@@ -119,6 +119,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_presence (article_id, user_id) {
+        article_id -> Integer,
+        user_id -> Integer,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pending_forms (token) {
+        token -> Text,
+        path -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     pages (id) {
         id -> Integer,
         title -> Text,
@@ -151,6 +169,8 @@ diesel::joinable!(article_slugs -> articles (article_id));
 diesel::joinable!(article_revisions -> articles (article_id));
 diesel::joinable!(article_revisions -> users (saved_by));
 diesel::joinable!(preview_links -> articles (article_id));
+diesel::joinable!(article_presence -> articles (article_id));
+diesel::joinable!(article_presence -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -163,5 +183,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_slugs,
     article_revisions,
     preview_links,
+    article_presence,
+    pending_forms,
     pages,
 );

@@ -141,10 +141,48 @@ impl<T: DeserializeOwned + 'static> FromRequest for StaffForm<T> {
         let req = req.clone();
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let staff = Staff::load(&req).await?;
+            let staff = match Staff::load(&req).await {
+                Ok(staff) => staff,
+                Err(AppError::SignInRequired { next }) => {
+                    // An article form sent after the session expired: keep what was typed
+                    // and bring it back after sign-in.
+                    let body = body.await?;
+                    return Err(keep_article_form(&req, &body)
+                        .await
+                        .unwrap_or(AppError::SignInRequired { next })
+                        .into());
+                }
+                Err(e) => return Err(e.into()),
+            };
             let body = body.await?;
             let form = verify_and_parse(&req, &staff.session, &body)?;
             Ok(StaffForm { staff, form })
         })
     }
+}
+
+/// Where an article form sent to `path` is shown again: the new-article or the edit page.
+fn article_form_page(path: &str) -> Option<String> {
+    if path == "/admin/articles" {
+        return Some("/admin/articles/new".to_owned());
+    }
+    let id = path.strip_prefix("/admin/articles/")?;
+    (!id.is_empty() && id.len() <= 10 && id.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("/admin/articles/{id}/edit"))
+}
+
+/// Keeps the body of an article form whose session expired; the sign-in page then leads back
+/// to the form, filled in. `None` when this is not an article form or it cannot be kept.
+async fn keep_article_form(req: &HttpRequest, body: &[u8]) -> Option<AppError> {
+    let path = req.path().to_owned();
+    let page = article_form_page(&path)?;
+    let text = String::from_utf8(body.to_vec()).ok()?;
+    let state = req.app_data::<web::Data<AppState>>()?.clone();
+    let token = state
+        .db(move |conn| Ok(crate::content::pending::keep(conn, &path, &text)?))
+        .await
+        .ok()?;
+    Some(AppError::SignInRequired {
+        next: format!("{page}?restore={token}"),
+    })
 }

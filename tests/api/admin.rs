@@ -20,6 +20,8 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     malformed_forms_get_a_400_page,
     unknown_article_ids_answer_404,
     renamed_articles_keep_their_old_addresses,
+    the_edit_page_says_who_else_has_it_open,
+    text_typed_into_an_expired_session_comes_back_after_sign_in,
 ];
 
 async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
@@ -593,4 +595,133 @@ async fn renamed_articles_keep_their_old_addresses(app: TestApp) {
         visitor.get("/news/original-title").await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+async fn the_edit_page_says_who_else_has_it_open(app: TestApp) {
+    let editor = app.user("editor");
+    let article = app.article(&editor, "Shared draft", SaveAction::Draft);
+    let path = format!("/admin/articles/{}/edit", article.id);
+    let (alice, alice_user) = app.signed_in("editor").await;
+    let (bob, _) = app.signed_in("editor").await;
+    let first = alice.get(&path).await;
+    assert_lacks(&first.body, "may be editing it");
+    let second = bob.get(&path).await;
+    assert_contains(
+        &second.body,
+        &format!(
+            "{} opened this report less than a minute ago and may be editing it.",
+            alice_user.display_name
+        ),
+    );
+    // The note expires by itself.
+    let old = chronicle::clock::now()
+        - chrono::TimeDelta::minutes(chronicle::content::presence::WINDOW_MINUTES + 1);
+    app.with_conn(|c| {
+        diesel::update(chronicle::db::schema::article_presence::table)
+            .set(chronicle::db::schema::article_presence::seen_at.eq(old))
+            .execute(c)
+            .expect("age the notes")
+    });
+    assert_lacks(&bob.get(&path).await.body, "may be editing it");
+}
+
+async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestApp) {
+    use chronicle::db::schema::sessions;
+    let (client, user) = app.signed_in("editor").await;
+    let article = app.article(&user, "Long report", SaveAction::Draft);
+    let edit = client
+        .get(&format!("/admin/articles/{}/edit", article.id))
+        .await;
+    let token = edit.csrf();
+    // The session ends while the editor is still typing.
+    let past = chronicle::clock::now() - chrono::TimeDelta::minutes(1);
+    app.with_conn(|c| {
+        diesel::update(sessions::table)
+            .set(sessions::expires_at.eq(past))
+            .execute(c)
+            .expect("expire")
+    });
+    let res = client
+        .post_form(
+            &format!("/admin/articles/{}", article.id),
+            &[
+                ("csrf_token", &token),
+                ("title", "Long report"),
+                ("summary", ""),
+                ("body", "Three hours of careful writing."),
+                ("category", ""),
+                ("version", "1"),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let login_url = res.location();
+    assert!(login_url.starts_with("/admin/login?next="), "{login_url}");
+    assert_eq!(
+        app.reload(article.id).body_html,
+        "<p>Body of Long report</p>",
+        "nothing saved yet"
+    );
+    // Sign in again through the page the redirect names; the form comes back filled.
+    let form = client.get(&login_url).await;
+    let next = form.input_value("next");
+    assert!(next.contains("restore="), "{next}");
+    let res = client
+        .post_form(
+            "/admin/login",
+            &[
+                ("email", &user.email),
+                ("password", crate::common::PASSWORD),
+                ("csrf_token", &form.csrf()),
+                ("next", &next),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let page = client.get(&res.location()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_contains(&page.body, "Your session had expired");
+    assert_contains(&page.body, "Three hours of careful writing.</textarea>");
+    assert_eq!(page.input_value("version"), "1");
+    // The kept form is handed out once.
+    assert_lacks(
+        &client.get(&res.location()).await.body,
+        "Three hours of careful writing.",
+    );
+    // A new report sent after expiry comes back too.
+    app.with_conn(|c| {
+        diesel::update(sessions::table)
+            .set(sessions::expires_at.eq(past))
+            .execute(c)
+            .expect("expire")
+    });
+    let res = client
+        .post_form(
+            "/admin/articles",
+            &[
+                ("csrf_token", &token),
+                ("title", "Unsaved new report"),
+                ("body", "Fresh text."),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    let form = client.get(&res.location()).await;
+    let next = form.input_value("next");
+    assert!(next.starts_with("/admin/articles/new?restore="), "{next}");
+    let res = client
+        .post_form(
+            "/admin/login",
+            &[
+                ("email", &user.email),
+                ("password", crate::common::PASSWORD),
+                ("csrf_token", &form.csrf()),
+                ("next", &next),
+            ],
+        )
+        .await;
+    let page = client.get(&res.location()).await;
+    assert_contains(&page.body, r#"value="Unsaved new report""#);
+    assert_eq!(app.article_count(), 1);
 }

@@ -133,6 +133,8 @@ struct FormPage {
     can_share_preview: bool,
     /// After a conflict: the version someone else saved, beside what this person typed.
     conflict: Option<ConflictView>,
+    /// Others who have this article open.
+    others: Vec<String>,
 }
 
 /// The other person's save, shown when two people edited at once.
@@ -264,6 +266,8 @@ async fn load_categories(state: &AppState) -> Result<Vec<Category>, AppError> {
 /// What the form shows besides the typed values.
 struct FormContext<'a> {
     conflict: Option<ConflictView>,
+    /// Notes about other people who have the article open.
+    others: Vec<String>,
     heading: &'a str,
     action_url: String,
     version: i32,
@@ -342,6 +346,7 @@ async fn show_form(
             can_share_preview: ctx.existing.is_some()
                 && permissions::allows(staff.user.role(), Action::EditAny),
             conflict: ctx.conflict,
+            others: ctx.others,
             delete_url: ctx
                 .existing
                 .filter(|a| may_edit(&staff.user, a))
@@ -350,10 +355,63 @@ async fn show_form(
     )
 }
 
-pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+#[derive(Deserialize)]
+pub struct RestoreQuery {
+    restore: Option<String>,
+}
+
+/// The form a session expiry interrupted, if `restore` names one sent to `post_path`.
+async fn restored_form(
+    state: &AppState,
+    restore: Option<&str>,
+    post_path: String,
+) -> Result<Option<ArticleForm>, AppError> {
+    let Some(token) = restore.filter(|t| t.len() == 48 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+    else {
+        return Ok(None);
+    };
+    let token = token.to_owned();
+    let body = state
+        .db(move |conn| Ok(crate::content::pending::take(conn, &token, &post_path)?))
+        .await?;
+    Ok(body.and_then(|b| serde_urlencoded::from_str::<ArticleForm>(&b).ok()))
+}
+
+const RESTORED: &str = "Your session had expired, so this was not saved yet. Here is what you typed: check it and press a button to save it.";
+
+pub async fn new_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<RestoreQuery>,
+) -> Result<HttpResponse, AppError> {
     staff.require(Action::CreateArticle)?;
+    if let Some(form) =
+        restored_form(&state, query.restore.as_deref(), "/admin/articles".into()).await?
+    {
+        let parsed = parse(&form, state.settings.timezone)?;
+        let ctx = FormContext {
+            conflict: None,
+            heading: "New report",
+            action_url: "/admin/articles".to_owned(),
+            version: 0,
+            existing: None,
+            problem: Some(RESTORED.to_owned()),
+            publish_at: form.publish_at.clone(),
+            others: Vec::new(),
+        };
+        return show_form(
+            &state,
+            &staff,
+            StatusCode::OK,
+            &parsed.input,
+            FieldErrors::default(),
+            ctx,
+        )
+        .await;
+    }
     let ctx = FormContext {
         conflict: None,
+        others: Vec::new(),
         heading: "New report",
         action_url: "/admin/articles".to_owned(),
         version: 0,
@@ -403,6 +461,7 @@ pub async fn create(
     }
     let ctx = FormContext {
         conflict: None,
+        others: Vec::new(),
         heading: "New report",
         action_url: "/admin/articles".to_owned(),
         version: 0,
@@ -470,9 +529,64 @@ pub async fn edit_form(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
+    query: web::Query<RestoreQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let article = editable(&state, &staff, id).await?;
+    let user_id = staff.user.id;
+    let now = clock::now();
+    let others = state
+        .db(move |conn| {
+            crate::content::presence::touch(conn, id, user_id, now)?;
+            Ok(crate::content::presence::others(conn, id, user_id, now)?)
+        })
+        .await?
+        .into_iter()
+        .map(|(name, seen)| {
+            let minutes = (now - seen).num_minutes();
+            match minutes {
+                0 => format!(
+                    "{name} opened this report less than a minute ago and may be editing it."
+                ),
+                1 => format!("{name} opened this report a minute ago and may be editing it."),
+                m => format!("{name} opened this report {m} minutes ago and may be editing it."),
+            }
+        })
+        .collect::<Vec<_>>();
+    if let Some(form) = restored_form(
+        &state,
+        query.restore.as_deref(),
+        format!("/admin/articles/{id}"),
+    )
+    .await?
+    {
+        let parsed = parse(&form, state.settings.timezone)?;
+        // The version they had loaded: a save still detects a newer one.
+        let version = form
+            .version
+            .as_deref()
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .unwrap_or(article.version);
+        let ctx = FormContext {
+            conflict: None,
+            heading: "Edit report",
+            action_url: format!("/admin/articles/{id}"),
+            version,
+            existing: Some(&article),
+            problem: Some(RESTORED.to_owned()),
+            publish_at: form.publish_at.clone(),
+            others,
+        };
+        return show_form(
+            &state,
+            &staff,
+            StatusCode::OK,
+            &parsed.input,
+            FieldErrors::default(),
+            ctx,
+        )
+        .await;
+    }
     let tag_names = state
         .db(move |conn| Ok(crate::content::tags::of_article(conn, id)?))
         .await?
@@ -490,6 +604,7 @@ pub async fn edit_form(
     };
     let ctx = FormContext {
         conflict: None,
+        others,
         heading: "Edit report",
         action_url: format!("/admin/articles/{id}"),
         version: article.version,
@@ -532,6 +647,7 @@ pub async fn update(
     }
     let mut ctx = FormContext {
         conflict: None,
+        others: Vec::new(),
         heading: "Edit report",
         action_url: format!("/admin/articles/{id}"),
         version,
