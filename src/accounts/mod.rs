@@ -156,6 +156,14 @@ pub fn find_by_id(conn: &mut DbConn, id: i32) -> QueryResult<Option<User>> {
         .optional()
 }
 
+/// Every account, by name.
+pub fn all_users(conn: &mut DbConn) -> QueryResult<Vec<User>> {
+    users::table
+        .order(users::display_name.asc())
+        .select(User::as_select())
+        .load(conn)
+}
+
 pub fn count_users(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }

@@ -68,9 +68,12 @@ async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
     );
     assert_lacks(&visitor.get("/").await.body, "joint seminar");
 
-    let list = client.get("/admin").await;
+    let list = client.get("/admin/articles").await;
     assert_contains(&list.body, "Nauka və təhsil: a joint seminar");
     assert_contains(&list.body, "Draft");
+    let dashboard = client.get("/admin").await;
+    assert_contains(&dashboard.body, "<h2>My drafts</h2>");
+    assert_contains(&dashboard.body, "Nauka və təhsil: a joint seminar");
 
     let id = edit_url
         .trim_start_matches("/admin/articles/")

@@ -24,6 +24,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     every_admin_route_checks_the_role,
     every_save_keeps_a_revision_that_can_be_compared_and_restored,
     drafts_can_be_previewed_and_shared_by_secret_link,
+    the_article_list_filters_and_pages,
 ];
 
 fn id_of(res: &crate::common::Res) -> i32 {
@@ -102,8 +103,12 @@ async fn author_submits_for_review_and_an_editor_publishes(app: TestApp) {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 
     let (editor, _) = app.signed_in("editor").await;
-    let list = editor.get("/admin").await;
+    let list = editor.get("/admin/articles?status=review").await;
     assert_contains(&list.body, "In review");
+    assert_contains(&list.body, "Field trip to Qobustan rocks");
+    let dashboard = editor.get("/admin").await;
+    assert_contains(&dashboard.body, "<h2>Awaiting review</h2>");
+    assert_contains(&dashboard.body, "Field trip to Qobustan rocks");
     let res = save(
         &editor,
         &path,
@@ -329,7 +334,10 @@ async fn editors_unpublish_archive_and_restore(app: TestApp) {
         visitor.get("/news/annual-report").await.status,
         StatusCode::NOT_FOUND
     );
-    assert_contains(&editor.get("/admin").await.body, "Archived");
+    assert_contains(
+        &editor.get("/admin/articles?status=archived").await.body,
+        "Archived",
+    );
     let form = editor.get(&format!("{path}/edit")).await;
     assert_contains(&form.body, ">Restore as draft</button>");
     save(&editor, &path, "Annual report", "draft", &[]).await;
@@ -762,4 +770,44 @@ async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
         colleague.get(&format!("/preview/{secret}")).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+async fn the_article_list_filters_and_pages(app: TestApp) {
+    let (editor, me) = app.signed_in("editor").await;
+    let other = app.user("author");
+    for i in 1..=55 {
+        app.article(&me, &format!("Bulk report {i:02}"), SaveAction::Draft);
+    }
+    app.article(&other, "Author's 100% special_note", SaveAction::Draft);
+    app.article(&me, "Published piece", SaveAction::Publish);
+    let all = editor.get("/admin/articles").await;
+    assert_contains(&all.body, "Articles <small>(57)</small>");
+    assert_contains(&all.body, r#"href="/admin/articles?page=2""#);
+    let second = editor.get("/admin/articles?page=2").await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert_eq!(
+        editor.get("/admin/articles?page=3").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        editor.get("/admin/articles?page=zero").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let published = editor.get("/admin/articles?status=published").await;
+    assert_contains(&published.body, "Articles <small>(1)</small>");
+    assert_contains(&published.body, "Published piece");
+    let by_author = editor
+        .get(&format!("/admin/articles?author={}", other.id))
+        .await;
+    assert_contains(&by_author.body, "Articles <small>(1)</small>");
+    let text = editor.get("/admin/articles?q=100%25%20special_").await;
+    assert_contains(&text.body, "Articles <small>(1)</small>");
+    assert_contains(&text.body, "special_note");
+    let none = editor.get("/admin/articles?q=%25").await;
+    assert_contains(&none.body, "Articles <small>(1)</small>");
+    let junk = editor
+        .get("/admin/articles?status=bogus&category=x&author=-5&q=%27%3B%20DROP")
+        .await;
+    assert_eq!(junk.status, StatusCode::OK);
+    assert_contains(&junk.body, "Articles <small>(0)</small>");
 }

@@ -11,8 +11,9 @@ pub mod sign_in;
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(articles::index))
-        .route("/", web::get().to(articles::index))
+    cfg.route("", web::get().to(articles::dashboard))
+        .route("/", web::get().to(articles::dashboard))
+        .route("/articles", web::get().to(articles::list))
         .route("/login", web::get().to(sign_in::form))
         .route("/login", web::post().to(sign_in::submit))
         .route("/logout", web::post().to(sign_in::sign_out))
