@@ -89,6 +89,9 @@ struct ServeArgs {
     /// Database connections per instance.
     #[arg(long, env = "CHRONICLE_DB_POOL_SIZE", default_value_t = 8)]
     db_pool_size: u32,
+    /// Comma-separated addresses of reverse proxies whose X-Forwarded-For header is believed.
+    #[arg(long, env = "CHRONICLE_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<String>,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -152,6 +155,16 @@ impl ServeArgs {
         s.demo_content = self.demo_content;
         s.admin_email = self.admin_email.clone();
         s.db_pool_size = self.db_pool_size.max(1);
+        s.trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| {
+                p.trim()
+                    .parse()
+                    .map_err(|_| format!("CHRONICLE_TRUSTED_PROXIES: {p:?} is not an IP address"))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(s)
     }
 }

@@ -39,6 +39,9 @@ pub struct Settings {
     pub sitemap_chunk: usize,
     /// How often the server publishes scheduled articles whose time has come.
     pub scheduler_every: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed (for the client address of sign-in
+    /// throttling and the audit log). Empty: the peer address is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Settings {
@@ -62,6 +65,7 @@ impl Settings {
             max_form_bytes: 2 * 1024 * 1024,
             sitemap_chunk: 50_000,
             scheduler_every: Duration::from_secs(5),
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -69,6 +73,32 @@ impl Settings {
     pub fn origin(&self) -> Option<String> {
         let url = url::Url::parse(&self.base_url).ok()?;
         Some(url.origin().ascii_serialization())
+    }
+
+    /// The client's address: the peer, or, when the peer is a trusted proxy, the nearest
+    /// address in `X-Forwarded-For` that is not one.
+    pub fn client_address(
+        &self,
+        peer: Option<std::net::IpAddr>,
+        forwarded_for: Option<&str>,
+    ) -> String {
+        let Some(peer) = peer else {
+            return "unknown".to_owned();
+        };
+        if !self.trusted_proxies.contains(&peer) {
+            return peer.to_string();
+        }
+        let hops: Vec<std::net::IpAddr> = forwarded_for
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|h| h.trim().parse().ok())
+            .collect();
+        hops.iter()
+            .rev()
+            .find(|ip| !self.trusted_proxies.contains(ip))
+            .copied()
+            .unwrap_or(peer)
+            .to_string()
     }
 
     /// Absolute URL for a site path that starts with `/`.
@@ -122,5 +152,27 @@ mod tests {
         assert!(normalise_base_url("ftp://example.edu").is_err());
         assert!(normalise_base_url("example.edu").is_err());
         assert_eq!(default_base_url("0.0.0.0:80"), "http://127.0.0.1:80");
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let mut s = Settings::with_database("sqlite://x.db");
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let client: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(
+            s.client_address(Some(client), Some("1.2.3.4")),
+            "203.0.113.9"
+        );
+        s.trusted_proxies = vec![proxy];
+        assert_eq!(
+            s.client_address(Some(proxy), Some("1.2.3.4, 203.0.113.9")),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            s.client_address(Some(proxy), Some("203.0.113.9, 10.0.0.1")),
+            "203.0.113.9"
+        );
+        assert_eq!(s.client_address(Some(proxy), None), "10.0.0.1");
+        assert_eq!(s.client_address(Some(proxy), Some("garbage")), "10.0.0.1");
     }
 }

@@ -1,9 +1,11 @@
 //! Staff accounts: users and their roles, password hashing, sign-in checks, and the
 //! server-side session store. No HTTP types here: the web layer calls these functions.
 
+pub mod audit;
 pub mod password;
 pub mod permissions;
 pub mod sessions;
+pub mod throttle;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

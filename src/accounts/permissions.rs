@@ -56,6 +56,8 @@ pub enum Action {
     ManagePages,
     /// Change the site's name, footer and contact details.
     ManageSettings,
+    /// Read the audit log.
+    ViewAudit,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
@@ -64,7 +66,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         Action::EditAny | Action::Publish | Action::ManagePages => {
             matches!(role, Role::Admin | Role::Editor)
         }
-        Action::ManageSettings => role == Role::Admin,
+        Action::ManageSettings | Action::ViewAudit => role == Role::Admin,
     }
 }
 

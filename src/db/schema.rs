@@ -137,6 +137,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        window_start -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        at -> Timestamp,
+        user_id -> Nullable<Integer>,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+        client -> Text,
+    }
+}
+
+diesel::table! {
     pages (id) {
         id -> Integer,
         title -> Text,
@@ -185,5 +206,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     preview_links,
     article_presence,
     pending_forms,
+    sign_in_throttle,
+    audit_log,
     pages,
 );

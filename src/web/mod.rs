@@ -167,3 +167,41 @@ pub fn start_server(
     }
     Ok(server.run())
 }
+
+impl AppState {
+    /// Writes an audit-log entry; a failure is logged, never shown (the action itself is done).
+    pub async fn audit(
+        &self,
+        user: Option<&crate::accounts::User>,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        client: &str,
+    ) {
+        let user_id = user.map(|u| u.id);
+        let actor = user
+            .map(|u| u.email.clone())
+            .unwrap_or_else(|| actor.to_owned());
+        let (action, subject, client) = (action.to_owned(), subject.to_owned(), client.to_owned());
+        let result = self
+            .db(move |conn| {
+                Ok(crate::accounts::audit::record(
+                    conn, user_id, &actor, &action, &subject, &client,
+                )?)
+            })
+            .await;
+        if let Err(e) = result {
+            log::warn!("audit log not written: {e}");
+        }
+    }
+
+    /// The client address of a request (see [`Settings::client_address`]).
+    pub fn client_of(&self, req: &actix_web::HttpRequest) -> String {
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        self.settings
+            .client_address(req.peer_addr().map(|a| a.ip()), forwarded)
+    }
+}

@@ -19,6 +19,9 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     an_expired_session_leads_back_to_sign_in,
     disabling_a_user_or_changing_a_password_ends_their_sessions,
     sign_in_only_redirects_inside_the_admin_area,
+    repeated_failures_pause_sign_in_for_a_while,
+    many_failures_from_one_client_pause_it,
+    forwarded_addresses_count_only_behind_trusted_proxies,
 ];
 
 async fn signed_out_visitors_are_sent_to_the_sign_in_form(app: TestApp) {
@@ -250,4 +253,133 @@ async fn sign_in_only_redirects_inside_the_admin_area(app: TestApp) {
         assert_eq!(res.status, StatusCode::SEE_OTHER);
         assert_eq!(res.location(), expected, "next={next}");
     }
+}
+
+async fn repeated_failures_pause_sign_in_for_a_while(app: TestApp) {
+    use chronicle::accounts::throttle;
+    let user = app.user("editor");
+    let client = app.client();
+    for _ in 0..throttle::ACCOUNT_LIMIT {
+        let res = client.sign_in(&user.email, "wrong password!").await;
+        assert_contains(&res.body, "The email or password is not correct.");
+    }
+    // Now even the right password waits, with a message that says so.
+    let res = client.sign_in(&user.email, PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_contains(&res.body, "Too many failed sign-ins");
+    assert_eq!(client.get("/admin").await.status, StatusCode::SEE_OTHER);
+    // Another account from the same place is not affected.
+    let other = app.user("author");
+    assert_eq!(
+        app.client().sign_in(&other.email, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // The pause ends by itself.
+    let past = chronicle::clock::now() - chrono::TimeDelta::seconds(1);
+    app.with_conn(|c| {
+        diesel::update(chronicle::db::schema::sign_in_throttle::table)
+            .set(chronicle::db::schema::sign_in_throttle::locked_until.eq(Some(past)))
+            .execute(c)
+            .expect("expire the lock")
+    });
+    assert_eq!(
+        client.sign_in(&user.email, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn many_failures_from_one_client_pause_it(app: TestApp) {
+    use chronicle::accounts::throttle;
+    let user = app.user("editor");
+    let client = app.client();
+    for i in 0..throttle::CLIENT_LIMIT {
+        client
+            .sign_in(&format!("guess{i}@example.org"), "password123")
+            .await;
+    }
+    let res = client.sign_in(&user.email, PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
+    use chronicle::accounts::throttle;
+    let backend = app.backend;
+    drop(app);
+    // Untrusted: X-Forwarded-For is ignored, so varying it does not escape the limit.
+    let app = TestApp::spawn(backend).await;
+    let user = app.user("editor");
+    for i in 0..throttle::CLIENT_LIMIT {
+        let client = app.client();
+        let form = client.get("/admin/login").await;
+        let fake = format!("198.51.100.{i}");
+        client
+            .post_form_with(
+                "/admin/login",
+                &[
+                    ("email", &format!("g{i}@example.org")),
+                    ("password", "nope-nope"),
+                    ("csrf_token", &form.csrf()),
+                    ("next", "/admin"),
+                ],
+                &[("X-Forwarded-For", &fake)],
+            )
+            .await;
+    }
+    let client = app.client();
+    let form = client.get("/admin/login").await;
+    let res = client
+        .post_form_with(
+            "/admin/login",
+            &[
+                ("email", &user.email),
+                ("password", PASSWORD),
+                ("csrf_token", &form.csrf()),
+                ("next", "/admin"),
+            ],
+            &[("X-Forwarded-For", "198.51.100.250")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    drop(app);
+    // Behind a trusted proxy, each forwarded client has its own count.
+    let app = TestApp::spawn_with(backend, |s| {
+        s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")]
+    })
+    .await;
+    let user = app.user("editor");
+    for i in 0..throttle::CLIENT_LIMIT {
+        let client = app.client();
+        let form = client.get("/admin/login").await;
+        client
+            .post_form_with(
+                "/admin/login",
+                &[
+                    ("email", &format!("g{i}@example.org")),
+                    ("password", "nope-nope"),
+                    ("csrf_token", &form.csrf()),
+                    ("next", "/admin"),
+                ],
+                &[("X-Forwarded-For", "198.51.100.7")],
+            )
+            .await;
+    }
+    let client = app.client();
+    let form = client.get("/admin/login").await;
+    let res = client
+        .post_form_with(
+            "/admin/login",
+            &[
+                ("email", &user.email),
+                ("password", PASSWORD),
+                ("csrf_token", &form.csrf()),
+                ("next", "/admin"),
+            ],
+            &[("X-Forwarded-For", "203.0.113.5")],
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::SEE_OTHER,
+        "a different client behind the proxy signs in"
+    );
 }

@@ -25,6 +25,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     every_save_keeps_a_revision_that_can_be_compared_and_restored,
     drafts_can_be_previewed_and_shared_by_secret_link,
     the_article_list_filters_and_pages,
+    the_audit_log_records_who_did_what,
 ];
 
 fn id_of(res: &crate::common::Res) -> i32 {
@@ -810,4 +811,39 @@ async fn the_article_list_filters_and_pages(app: TestApp) {
         .await;
     assert_eq!(junk.status, StatusCode::OK);
     assert_contains(&junk.body, "Articles <small>(0)</small>");
+}
+
+async fn the_audit_log_records_who_did_what(app: TestApp) {
+    let (editor, editor_user) = app.signed_in("editor").await;
+    app.client()
+        .sign_in("intruder@example.org", "letmein-please")
+        .await;
+    let res = save(&editor, "/admin/articles", "Audited report", "publish", &[]).await;
+    let id = id_of(&res);
+    let confirm = editor.get(&format!("/admin/articles/{id}/delete")).await;
+    editor
+        .post_form(
+            &format!("/admin/articles/{id}/delete"),
+            &[("csrf_token", &confirm.csrf())],
+        )
+        .await;
+    assert_eq!(
+        editor.get("/admin/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let (admin, _) = app.signed_in("admin").await;
+    let log = admin.get("/admin/audit").await;
+    assert_eq!(log.status, StatusCode::OK);
+    for expected in [
+        "signed in",
+        "sign-in failed",
+        "intruder@example.org",
+        "published",
+        "deleted article",
+        "Audited report (/news/audited-report)",
+        "127.0.0.1",
+    ] {
+        assert_contains(&log.body, expected);
+    }
+    assert_contains(&log.body, &editor_user.email);
 }

@@ -574,6 +574,7 @@ fn redirect_to_edit(id: i32) -> HttpResponse {
 }
 
 pub async fn create(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     StaffForm { staff, form }: StaffForm<ArticleForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -612,6 +613,7 @@ pub async fn create(
         .await?;
     match result {
         Ok(article) => {
+            audit_action(&state, &req, &staff, &article, action, false).await;
             flash::success(&staff.session, saved_message(&state, &article, action));
             Ok(redirect_to_edit(article.id))
         }
@@ -747,6 +749,7 @@ pub async fn edit_form(
 }
 
 pub async fn update(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     StaffForm { staff, form }: StaffForm<ArticleForm>,
@@ -801,6 +804,7 @@ pub async fn update(
         .await?;
     match result {
         Ok(saved) => {
+            audit_action(&state, &req, &staff, &saved, action, article.is_published()).await;
             flash::success(&staff.session, saved_message(&state, &saved, action));
             Ok(redirect_to_edit(saved.id))
         }
@@ -868,6 +872,7 @@ pub async fn confirm_delete(
 pub struct EmptyForm {}
 
 pub async fn delete(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     StaffForm { staff, .. }: StaffForm<EmptyForm>,
@@ -877,6 +882,11 @@ pub async fn delete(
     state
         .db(move |conn| Ok(articles::delete(conn, id)?))
         .await?;
+    let client = state.client_of(&req);
+    let subject = format!("{} (/news/{})", article.title, article.slug);
+    state
+        .audit(Some(&staff.user), "", "deleted article", &subject, &client)
+        .await;
     if article.is_published() {
         state.refresh_site().await?;
     }
@@ -990,4 +1000,29 @@ async fn conflict_view(
         summary: article.summary.clone(),
         diff,
     })
+}
+
+/// Records workflow changes (not plain draft saves) in the audit log.
+async fn audit_action(
+    state: &AppState,
+    req: &actix_web::HttpRequest,
+    staff: &Staff,
+    article: &Article,
+    action: SaveAction,
+    was_published: bool,
+) {
+    let what = match action {
+        SaveAction::Publish if was_published => return,
+        SaveAction::Publish => "published",
+        SaveAction::Schedule(_) => "scheduled",
+        SaveAction::Archive => "archived",
+        SaveAction::Review => "submitted for review",
+        SaveAction::Draft if was_published => "unpublished",
+        SaveAction::Draft => return,
+    };
+    let client = state.client_of(req);
+    let subject = format!("{} (/news/{})", article.title, article.slug);
+    state
+        .audit(Some(&staff.user), "", what, &subject, &client)
+        .await;
 }

@@ -3,6 +3,7 @@
 //! and asks [`permissions`](crate::accounts::permissions) before it acts.
 
 pub mod articles;
+pub mod audit;
 pub mod pages;
 pub mod revisions;
 pub mod settings;
@@ -51,6 +52,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/pages/{id}", web::post().to(pages::update))
         .route("/pages/{id}/delete", web::get().to(pages::confirm_delete))
         .route("/pages/{id}/delete", web::post().to(pages::delete))
+        .route("/audit", web::get().to(audit::list))
         .route("/settings", web::get().to(settings::form))
         .route("/settings", web::post().to(settings::save));
 }

@@ -325,6 +325,7 @@ pub async fn confirm_delete(
 pub struct Empty {}
 
 pub async fn delete(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     StaffForm { staff, .. }: StaffForm<Empty>,
@@ -336,6 +337,16 @@ pub async fn delete(
         return Err(AppError::NotFound);
     }
     state.refresh_site().await?;
+    let client = state.client_of(&req);
+    state
+        .audit(
+            Some(&staff.user),
+            "",
+            "deleted page",
+            &format!("page {id}"),
+            &client,
+        )
+        .await;
     flash::success(&staff.session, "The page was deleted.");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin/pages"))

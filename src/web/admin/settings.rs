@@ -88,6 +88,7 @@ fn limit(errors: &mut FieldErrors, field: &'static str, value: &str, max: usize,
 }
 
 pub async fn save(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     StaffForm { staff, form }: StaffForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -148,6 +149,16 @@ pub async fn save(
     let to_save = new.clone();
     state.db(move |conn| Ok(to_save.save(conn)?)).await?;
     state.refresh_site().await?;
+    let client = state.client_of(&req);
+    state
+        .audit(
+            Some(&staff.user),
+            "",
+            "changed site settings",
+            &new.name,
+            &client,
+        )
+        .await;
     flash::success(&staff.session, "Settings saved.");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin/settings"))

@@ -1,16 +1,16 @@
 //! Signing in and out.
 
 use actix_session::Session;
-use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::{self, SignIn, sessions::USER_ID_KEY};
+use crate::accounts::{self, SignIn, sessions::USER_ID_KEY, throttle};
 use crate::web::AppState;
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::AppError;
-use crate::web::render::{Layout, render};
+use crate::web::render::{Layout, render, render_status};
 
 /// The one message for an unknown email and a wrong password: it must not tell them apart.
 pub const WRONG_CREDENTIALS: &str = "The email or password is not correct.";
@@ -75,7 +75,21 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
+/// What a throttled sign-in says.
+pub fn locked_message(minutes: i64) -> String {
+    format!(
+        "Too many failed sign-ins. For safety, signing in is paused for {minutes} more minute{}; try again then.",
+        if minutes == 1 { "" } else { "s" }
+    )
+}
+
+enum Outcome {
+    Checked(SignIn),
+    Locked(i64),
+}
+
 pub async fn submit(
+    req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
     CsrfForm(form): CsrfForm<SignInForm>,
@@ -83,11 +97,55 @@ pub async fn submit(
     let next = safe_next(form.next.as_deref());
     let email = form.email.clone();
     let password = form.password;
+    let client = state.client_of(&req);
+    let account_key = throttle::account_key(&email);
+    let client_key = throttle::client_key(&client);
     let outcome = state
-        .db(move |conn| Ok(accounts::check_credentials(conn, &email, &password)?))
+        .db(move |conn| {
+            let now = crate::clock::now();
+            let lock = throttle::locked(conn, &account_key, now)?.max(throttle::locked(
+                conn,
+                &client_key,
+                now,
+            )?);
+            if let Some(minutes) = lock {
+                return Ok(Outcome::Locked(minutes));
+            }
+            let checked = accounts::check_credentials(conn, &email, &password)?;
+            match &checked {
+                SignIn::Success(_) => throttle::clear(conn, &account_key)?,
+                SignIn::WrongCredentials | SignIn::Disabled => {
+                    throttle::fail(conn, &account_key, throttle::ACCOUNT_LIMIT, now)?;
+                    throttle::fail(conn, &client_key, throttle::CLIENT_LIMIT, now)?;
+                }
+            }
+            Ok(Outcome::Checked(checked))
+        })
         .await?;
+    let typed = form.email.trim().to_lowercase();
+    let outcome = match outcome {
+        Outcome::Locked(minutes) => {
+            state
+                .audit(None, &typed, "sign-in refused (throttled)", "", &client)
+                .await;
+            let mut layout = Layout::public(&state, "Sign in");
+            layout.csrf = csrf::token(&session)?;
+            return render_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                &SignInPage {
+                    layout,
+                    email: form.email,
+                    next,
+                    error: Some(locked_message(minutes)),
+                    notice: None,
+                },
+            );
+        }
+        Outcome::Checked(outcome) => outcome,
+    };
     let error = match outcome {
         SignIn::Success(user) => {
+            state.audit(Some(&user), "", "signed in", "", &client).await;
             // A fresh session id at sign-in: a key planted before cannot be ridden.
             session.renew();
             session
@@ -99,8 +157,24 @@ pub async fn submit(
                 .insert_header((header::LOCATION, next))
                 .finish());
         }
-        SignIn::WrongCredentials => WRONG_CREDENTIALS,
-        SignIn::Disabled => DISABLED,
+        SignIn::WrongCredentials => {
+            state
+                .audit(None, &typed, "sign-in failed", "", &client)
+                .await;
+            WRONG_CREDENTIALS
+        }
+        SignIn::Disabled => {
+            state
+                .audit(
+                    None,
+                    &typed,
+                    "sign-in refused (disabled account)",
+                    "",
+                    &client,
+                )
+                .await;
+            DISABLED
+        }
     };
     let mut layout = Layout::public(&state, "Sign in");
     layout.csrf = csrf::token(&session)?;
