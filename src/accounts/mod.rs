@@ -55,6 +55,10 @@ pub enum AccountError {
     EmailTaken(String),
     #[error("no user with the email {0}")]
     NoSuchUser(String),
+    #[error("this would leave the site without an administrator who can sign in")]
+    LastAdmin,
+    #[error("the current password is not correct")]
+    WrongCurrentPassword,
     #[error("database: {0}")]
     Database(#[from] diesel::result::Error),
     #[error("password hashing failed: {0}")]
@@ -164,6 +168,50 @@ pub fn all_users(conn: &mut DbConn) -> QueryResult<Vec<User>> {
         .order(users::display_name.asc())
         .select(User::as_select())
         .load(conn)
+}
+
+/// Changes a user's name, role and whether the account is disabled. Ends their sessions when
+/// the role changes or the account is disabled. Refuses to leave the site without an enabled
+/// administrator.
+pub fn update_user(
+    conn: &mut DbConn,
+    id: i32,
+    display_name: &str,
+    role: Role,
+    disabled: bool,
+) -> Result<User, AccountError> {
+    let name = display_name.trim();
+    if name.is_empty() {
+        return Err(AccountError::EmptyName);
+    }
+    crate::db::write_tx(conn, |conn| {
+        let current =
+            find_by_id(conn, id)?.ok_or_else(|| AccountError::NoSuchUser(id.to_string()))?;
+        let stays_admin = role == Role::Admin && !disabled;
+        if current.role() == Role::Admin && !current.disabled && !stays_admin {
+            let other_admins: i64 = users::table
+                .filter(users::role.eq(Role::Admin.as_str()))
+                .filter(users::disabled.eq(false))
+                .filter(users::id.ne(id))
+                .count()
+                .get_result(conn)?;
+            if other_admins == 0 {
+                return Err(AccountError::LastAdmin);
+            }
+        }
+        let user = diesel::update(users::table.find(id))
+            .set((
+                users::display_name.eq(name),
+                users::role.eq(role.as_str()),
+                users::disabled.eq(disabled),
+                users::updated_at.eq(clock::now()),
+            ))
+            .get_result::<User>(conn)?;
+        if disabled || current.role() != role {
+            end_sessions_of(conn, id)?;
+        }
+        Ok(user)
+    })
 }
 
 pub fn count_users(conn: &mut DbConn) -> QueryResult<i64> {

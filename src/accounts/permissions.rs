@@ -58,6 +58,8 @@ pub enum Action {
     ManageSettings,
     /// Read the audit log.
     ViewAudit,
+    /// Create accounts, change names and roles, disable and enable them.
+    ManageUsers,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
@@ -66,7 +68,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         Action::EditAny | Action::Publish | Action::ManagePages => {
             matches!(role, Role::Admin | Role::Editor)
         }
-        Action::ManageSettings | Action::ViewAudit => role == Role::Admin,
+        Action::ManageSettings | Action::ViewAudit | Action::ManageUsers => role == Role::Admin,
     }
 }
 

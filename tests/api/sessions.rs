@@ -22,6 +22,8 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     repeated_failures_pause_sign_in_for_a_while,
     many_failures_from_one_client_pause_it,
     forwarded_addresses_count_only_behind_trusted_proxies,
+    administrators_manage_accounts,
+    everyone_changes_their_own_password,
 ];
 
 async fn signed_out_visitors_are_sent_to_the_sign_in_form(app: TestApp) {
@@ -381,5 +383,212 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
         res.status,
         StatusCode::SEE_OTHER,
         "a different client behind the proxy signs in"
+    );
+}
+
+async fn administrators_manage_accounts(app: TestApp) {
+    let (admin, me) = app.signed_in("admin").await;
+    let form = admin.get("/admin/users/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let token = form.csrf();
+    for (email, password, message) in [
+        (
+            "not-an-email",
+            "long enough pw",
+            "Enter a valid email address",
+        ),
+        ("new@example.org", "short", "at least 8 characters"),
+        (me.email.as_str(), "long enough pw", "already exists"),
+    ] {
+        let res = admin
+            .post_form(
+                "/admin/users",
+                &[
+                    ("csrf_token", &token),
+                    ("email", email),
+                    ("name", "New Person"),
+                    ("role", "author"),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
+        assert_contains(&res.body, message);
+    }
+    let res = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("csrf_token", &token),
+                ("email", "Reporter@Example.org"),
+                ("name", "New Reporter"),
+                ("role", "editor"),
+                ("password", "first password"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let reporter = app.client();
+    assert_eq!(
+        reporter
+            .sign_in("reporter@example.org", "first password")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_contains(
+        &admin.get("/admin/users").await.body,
+        "reporter@example.org",
+    );
+    let id = app.with_conn(|c| {
+        accounts::find_by_email(c, "reporter@example.org")
+            .expect("q")
+            .expect("user")
+            .id
+    });
+    // A role change ends their sessions; so does disabling.
+    let res = admin
+        .post_form(
+            &format!("/admin/users/{id}"),
+            &[
+                ("csrf_token", &token),
+                ("name", "New Reporter"),
+                ("role", "author"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(reporter.get("/admin").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        reporter
+            .sign_in("reporter@example.org", "first password")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let res = admin
+        .post_form(
+            &format!("/admin/users/{id}"),
+            &[
+                ("csrf_token", &token),
+                ("name", "New Reporter"),
+                ("role", "author"),
+                ("disabled", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(reporter.get("/admin").await.status, StatusCode::SEE_OTHER);
+    assert_contains(
+        &app.client()
+            .sign_in("reporter@example.org", "first password")
+            .await
+            .body,
+        "disabled",
+    );
+    // The last administrator cannot demote or disable themselves.
+    let res = admin
+        .post_form(
+            &format!("/admin/users/{}", me.id),
+            &[("csrf_token", &token), ("name", "Me"), ("role", "editor")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_contains(&res.body, "without an administrator");
+    // Editors do not manage accounts.
+    let (editor, _) = app.signed_in("editor").await;
+    assert_eq!(
+        editor.get("/admin/users").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let res = editor
+        .post_form(
+            "/admin/users",
+            &[
+                ("csrf_token", &editor.csrf().await),
+                ("email", "x@example.org"),
+                ("name", "X"),
+                ("role", "admin"),
+                ("password", "long enough pw"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(
+        app.with_conn(|c| accounts::find_by_email(c, "x@example.org").expect("q"))
+            .is_none()
+    );
+    let audit = admin.get("/admin/audit").await;
+    assert_contains(&audit.body, "created user");
+    assert_contains(&audit.body, "changed role");
+    assert_contains(&audit.body, "disabled user");
+}
+
+async fn everyone_changes_their_own_password(app: TestApp) {
+    let (author, me) = app.signed_in("author").await;
+    let stolen = author.copy_cookies();
+    let form = author.get("/admin/account/password").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let token = form.csrf();
+    for (current, new, repeat, message) in [
+        (
+            "wrong current",
+            "brand new password",
+            "brand new password",
+            "current password is not correct",
+        ),
+        (
+            PASSWORD,
+            "brand new password",
+            "different one here",
+            "differ",
+        ),
+        (PASSWORD, "short", "short", "at least 8 characters"),
+    ] {
+        let res = author
+            .post_form(
+                "/admin/account/password",
+                &[
+                    ("csrf_token", &token),
+                    ("current", current),
+                    ("new", new),
+                    ("repeat", repeat),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_contains(&res.body, message);
+    }
+    let res = author
+        .post_form(
+            "/admin/account/password",
+            &[
+                ("csrf_token", &token),
+                ("current", PASSWORD),
+                ("new", "brand new password"),
+                ("repeat", "brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_contains(
+        &author.get(&res.location()).await.body,
+        "Your password was changed",
+    );
+    assert_eq!(
+        stolen.get("/admin").await.status,
+        StatusCode::SEE_OTHER,
+        "every session ended"
+    );
+    assert_contains(
+        &app.client().sign_in(&me.email, PASSWORD).await.body,
+        "not correct",
+    );
+    assert_eq!(
+        app.client()
+            .sign_in(&me.email, "brand new password")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
     );
 }

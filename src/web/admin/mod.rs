@@ -8,6 +8,7 @@ pub mod pages;
 pub mod revisions;
 pub mod settings;
 pub mod sign_in;
+pub mod users;
 
 use actix_web::web;
 
@@ -53,6 +54,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/pages/{id}/delete", web::get().to(pages::confirm_delete))
         .route("/pages/{id}/delete", web::post().to(pages::delete))
         .route("/audit", web::get().to(audit::list))
+        .route("/users", web::get().to(users::list))
+        .route("/users", web::post().to(users::create))
+        .route("/users/new", web::get().to(users::new_form))
+        .route("/users/{id}/edit", web::get().to(users::edit_form))
+        .route("/users/{id}", web::post().to(users::update))
+        .route("/account/password", web::get().to(users::password_form))
+        .route("/account/password", web::post().to(users::change_password))
         .route("/settings", web::get().to(settings::form))
         .route("/settings", web::post().to(settings::save));
 }

@@ -30,6 +30,7 @@ struct SignInPage {
 pub struct SignInQuery {
     next: Option<String>,
     signed_out: Option<String>,
+    password_changed: Option<String>,
 }
 
 /// Only a path inside the admin area is followed after sign-in (no open redirect).
@@ -59,10 +60,14 @@ pub async fn form(
         email: String::new(),
         next: safe_next(query.next.as_deref()),
         error: None,
-        notice: query
-            .signed_out
-            .is_some()
-            .then(|| "You have signed out.".to_owned()),
+        notice: if query.password_changed.is_some() {
+            Some("Your password was changed. Sign in with the new one.".to_owned())
+        } else {
+            query
+                .signed_out
+                .is_some()
+                .then(|| "You have signed out.".to_owned())
+        },
     })
 }
 

@@ -1,0 +1,381 @@
+//! Accounts: administrators create, edit, disable and enable users and set roles; everyone
+//! changes their own password.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::accounts::permissions::Action;
+use crate::accounts::{self, AccountError, NewUser, Role, User, password};
+use crate::clock;
+use crate::content::FieldErrors;
+use crate::web::AppState;
+use crate::web::auth::Staff;
+use crate::web::csrf::{self, StaffForm};
+use crate::web::error::AppError;
+use crate::web::flash;
+use crate::web::render::{Layout, render, render_status};
+
+fn layout(state: &AppState, staff: &Staff, title: &str) -> Result<Layout, AppError> {
+    let token = csrf::token(&staff.session)?;
+    Ok(Layout::staff(
+        state,
+        title,
+        &staff.user,
+        token,
+        flash::take(&staff.session),
+    ))
+}
+
+pub struct UserRow {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub disabled: bool,
+    pub last_sign_in: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct ListPage {
+    layout: Layout,
+    users: Vec<UserRow>,
+}
+
+pub async fn list(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageUsers)?;
+    let all = state.db(|conn| Ok(accounts::all_users(conn)?)).await?;
+    let tz = state.settings.timezone;
+    let users = all
+        .into_iter()
+        .map(|u| UserRow {
+            id: u.id,
+            role: u.role().label(),
+            disabled: u.disabled,
+            last_sign_in: u
+                .last_sign_in_at
+                .map(|t| clock::short_date_time(t, tz))
+                .unwrap_or_else(|| "never".to_owned()),
+            name: u.display_name,
+            email: u.email,
+        })
+        .collect();
+    render(&ListPage {
+        layout: layout(&state, &staff, "Users")?,
+        users,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_form.html")]
+struct FormPage {
+    layout: Layout,
+    heading: String,
+    action_url: String,
+    is_new: bool,
+    email: String,
+    name: String,
+    role: String,
+    disabled: bool,
+    roles: Vec<(&'static str, &'static str)>,
+    errors: FieldErrors,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field)
+    }
+}
+
+fn roles() -> Vec<(&'static str, &'static str)> {
+    Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect()
+}
+
+pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageUsers)?;
+    render(&FormPage {
+        layout: layout(&state, &staff, "New user")?,
+        heading: "New user".into(),
+        action_url: "/admin/users".into(),
+        is_new: true,
+        email: String::new(),
+        name: String::new(),
+        role: Role::Author.as_str().into(),
+        disabled: false,
+        roles: roles(),
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+    disabled: Option<String>,
+}
+
+fn field_of(e: &AccountError) -> &'static str {
+    match e {
+        AccountError::InvalidEmail | AccountError::EmailTaken(_) => "email",
+        AccountError::EmptyName => "name",
+        AccountError::UnknownRole(_) | AccountError::LastAdmin => "role",
+        AccountError::PasswordTooShort | AccountError::PasswordTooLong => "password",
+        _ => "form",
+    }
+}
+
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    StaffForm { staff, form }: StaffForm<UserForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageUsers)?;
+    let new = NewUser {
+        email: form.email.clone(),
+        display_name: form.name.clone(),
+        role: form.role.clone(),
+        password: form.password.clone(),
+    };
+    match state
+        .db(move |conn| Ok(accounts::create_user(conn, &new)))
+        .await?
+    {
+        Ok(user) => {
+            let client = state.client_of(&req);
+            state
+                .audit(
+                    Some(&staff.user),
+                    "",
+                    "created user",
+                    &format!("{} ({})", user.email, user.role),
+                    &client,
+                )
+                .await;
+            flash::success(
+                &staff.session,
+                format!("{} can now sign in as {}.", user.display_name, user.email),
+            );
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin/users"))
+                .finish())
+        }
+        Err(AccountError::Database(e)) => Err(e.into()),
+        Err(AccountError::Hashing(e)) => Err(AppError::Internal(e)),
+        Err(e) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field_of(&e), capitalised(&e.to_string()));
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &FormPage {
+                    layout: layout(&state, &staff, "New user")?,
+                    heading: "New user".into(),
+                    action_url: "/admin/users".into(),
+                    is_new: true,
+                    email: form.email,
+                    name: form.name,
+                    role: form.role,
+                    disabled: false,
+                    roles: roles(),
+                    errors,
+                },
+            )
+        }
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), c.as_str()),
+        None => String::new(),
+    }
+}
+
+async fn load(state: &AppState, raw: &str) -> Result<User, AppError> {
+    let id: i32 = raw.parse().map_err(|_| AppError::NotFound)?;
+    state
+        .db(move |conn| accounts::find_by_id(conn, id)?.ok_or(AppError::NotFound))
+        .await
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageUsers)?;
+    let user = load(&state, &path).await?;
+    render(&FormPage {
+        layout: layout(&state, &staff, "Edit user")?,
+        heading: format!("Edit {}", user.display_name),
+        action_url: format!("/admin/users/{}", user.id),
+        is_new: false,
+        email: user.email.clone(),
+        name: user.display_name.clone(),
+        role: user.role().as_str().into(),
+        disabled: user.disabled,
+        roles: roles(),
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, form }: StaffForm<UserForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageUsers)?;
+    let user = load(&state, &path).await?;
+    let role = Role::parse(&form.role)
+        .ok_or_else(|| AppError::bad_request("Choose a role from the list."))?;
+    let disabled = form.disabled.is_some();
+    let (id, name) = (user.id, form.name.clone());
+    match state
+        .db(move |conn| Ok(accounts::update_user(conn, id, &name, role, disabled)))
+        .await?
+    {
+        Ok(saved) => {
+            let client = state.client_of(&req);
+            if saved.role != user.role {
+                state
+                    .audit(
+                        Some(&staff.user),
+                        "",
+                        "changed role",
+                        &format!("{}: {} → {}", saved.email, user.role, saved.role),
+                        &client,
+                    )
+                    .await;
+            }
+            if saved.disabled != user.disabled {
+                let what = if saved.disabled {
+                    "disabled user"
+                } else {
+                    "enabled user"
+                };
+                state
+                    .audit(Some(&staff.user), "", what, &saved.email, &client)
+                    .await;
+            }
+            flash::success(&staff.session, format!("{} saved.", saved.display_name));
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin/users"))
+                .finish())
+        }
+        Err(AccountError::Database(e)) => Err(e.into()),
+        Err(e) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field_of(&e), capitalised(&e.to_string()));
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &FormPage {
+                    layout: layout(&state, &staff, "Edit user")?,
+                    heading: format!("Edit {}", user.display_name),
+                    action_url: format!("/admin/users/{}", user.id),
+                    is_new: false,
+                    email: user.email.clone(),
+                    name: form.name,
+                    role: form.role,
+                    disabled,
+                    roles: roles(),
+                    errors,
+                },
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    error: Option<String>,
+}
+
+pub async fn password_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+) -> Result<HttpResponse, AppError> {
+    render(&PasswordPage {
+        layout: layout(&state, &staff, "Change password")?,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    StaffForm { staff, form }: StaffForm<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let problem = if form.new != form.repeat {
+        Some("The two new passwords differ.".to_owned())
+    } else {
+        password::check_policy(&form.new)
+            .err()
+            .map(|e| capitalised(&e.to_string()))
+    };
+    let result = match problem {
+        Some(p) => Err(p),
+        None => {
+            let (email, hash, current, new) = (
+                staff.user.email.clone(),
+                staff.user.password_hash.clone(),
+                form.current,
+                form.new,
+            );
+            state
+                .db(move |conn| {
+                    if !password::verify(&current, &hash) {
+                        return Ok(Err(capitalised(
+                            &AccountError::WrongCurrentPassword.to_string(),
+                        )));
+                    }
+                    match accounts::set_password(conn, &email, &new) {
+                        Ok(()) => Ok(Ok(())),
+                        Err(AccountError::Database(e)) => Err(e.into()),
+                        Err(e) => Ok(Err(capitalised(&e.to_string()))),
+                    }
+                })
+                .await?
+        }
+    };
+    match result {
+        Ok(()) => {
+            let client = state.client_of(&req);
+            state
+                .audit(Some(&staff.user), "", "changed own password", "", &client)
+                .await;
+            // Every session of this user has ended, this one too: sign in with the new password.
+            staff.session.purge();
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin/login?password_changed=1"))
+                .finish())
+        }
+        Err(message) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                layout: layout(&state, &staff, "Change password")?,
+                error: Some(message),
+            },
+        ),
+    }
+}
