@@ -519,6 +519,22 @@ pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Article>> {
 
 type NamesRow = (Article, Option<String>, Option<String>, String);
 
+/// Articles joined with their author and category, selecting what [`ArticleWithNames`] holds.
+/// (A macro, because Diesel's joined query types cannot be named on the shared connection.)
+macro_rules! with_names_query {
+    () => {
+        articles::table
+            .inner_join(users::table)
+            .left_join(categories::table)
+            .select((
+                Article::as_select(),
+                categories::name.nullable(),
+                categories::slug.nullable(),
+                users::display_name,
+            ))
+    };
+}
+
 fn with_names(row: NamesRow) -> ArticleWithNames {
     let (article, category_name, category_slug, author_name) = row;
     ArticleWithNames {
@@ -535,18 +551,10 @@ pub fn find_published(
     language: &str,
     slug: &str,
 ) -> QueryResult<Option<ArticleWithNames>> {
-    articles::table
-        .inner_join(users::table)
-        .left_join(categories::table)
+    with_names_query!()
         .filter(articles::language.eq(language))
         .filter(articles::slug.eq(slug))
         .filter(articles::status.eq(Status::Published.as_str()))
-        .select((
-            Article::as_select(),
-            categories::name.nullable(),
-            categories::slug.nullable(),
-            users::display_name,
-        ))
         .first::<NamesRow>(conn)
         .optional()
         .map(|row| row.map(with_names))
@@ -554,74 +562,11 @@ pub fn find_published(
 
 /// Any article by id (whatever its status), with category and author names: for previews.
 pub fn find_with_names(conn: &mut DbConn, id: i32) -> QueryResult<Option<ArticleWithNames>> {
-    articles::table
-        .inner_join(users::table)
-        .left_join(categories::table)
+    with_names_query!()
         .filter(articles::id.eq(id))
-        .select((
-            Article::as_select(),
-            categories::name.nullable(),
-            categories::slug.nullable(),
-            users::display_name,
-        ))
         .first::<NamesRow>(conn)
         .optional()
         .map(|row| row.map(with_names))
-}
-
-/// One page of published articles, newest first.
-pub fn published_page(
-    conn: &mut DbConn,
-    language: &str,
-    limit: i64,
-    offset: i64,
-) -> QueryResult<Vec<ArticleWithNames>> {
-    articles::table
-        .inner_join(users::table)
-        .left_join(categories::table)
-        .filter(articles::language.eq(language))
-        .filter(articles::status.eq(Status::Published.as_str()))
-        .order((articles::published_at.desc(), articles::id.desc()))
-        .limit(limit)
-        .offset(offset)
-        .select((
-            Article::as_select(),
-            categories::name.nullable(),
-            categories::slug.nullable(),
-            users::display_name,
-        ))
-        .load::<NamesRow>(conn)
-        .map(|rows| rows.into_iter().map(with_names).collect())
-}
-
-pub fn count_published(conn: &mut DbConn, language: &str) -> QueryResult<i64> {
-    articles::table
-        .filter(articles::language.eq(language))
-        .filter(articles::status.eq(Status::Published.as_str()))
-        .count()
-        .get_result(conn)
-}
-
-/// Every article, most recently changed first, for the staff list.
-pub fn all_for_staff(
-    conn: &mut DbConn,
-    limit: i64,
-    offset: i64,
-) -> QueryResult<Vec<ArticleWithNames>> {
-    articles::table
-        .inner_join(users::table)
-        .left_join(categories::table)
-        .order((articles::updated_at.desc(), articles::id.desc()))
-        .limit(limit)
-        .offset(offset)
-        .select((
-            Article::as_select(),
-            categories::name.nullable(),
-            categories::slug.nullable(),
-            users::display_name,
-        ))
-        .load::<NamesRow>(conn)
-        .map(|rows| rows.into_iter().map(with_names).collect())
 }
 
 pub fn count_all(conn: &mut DbConn) -> QueryResult<i64> {

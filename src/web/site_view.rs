@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use diesel::QueryResult;
 
-use crate::content::{articles, categories, pages};
+use crate::content::{categories, listing, pages};
 use crate::db::DbConn;
 use crate::site::SiteSettings;
 
@@ -54,7 +54,7 @@ impl SiteView {
                 label: c.name,
             })
             .collect();
-        let recent = articles::published_page(conn, language, 5, 0)?
+        let recent = listing::page(conn, language, listing::Listing::All, 5, 0)?
             .into_iter()
             .map(|item| Link {
                 url: format!("/news/{}", item.article.slug),
