@@ -54,6 +54,8 @@ pub enum Action {
     Publish,
     /// Create, edit and delete static pages.
     ManagePages,
+    /// Create, edit and delete categories; rename and delete tags.
+    ManageTaxonomy,
     /// Change the site's name, footer and contact details.
     ManageSettings,
     /// Read the audit log.
@@ -65,7 +67,7 @@ pub enum Action {
 pub fn allows(role: Role, action: Action) -> bool {
     match action {
         Action::ViewAdmin | Action::CreateArticle | Action::EditOwnUnpublished => true,
-        Action::EditAny | Action::Publish | Action::ManagePages => {
+        Action::EditAny | Action::Publish | Action::ManagePages | Action::ManageTaxonomy => {
             matches!(role, Role::Admin | Role::Editor)
         }
         Action::ManageSettings | Action::ViewAudit | Action::ManageUsers => role == Role::Admin,

@@ -112,3 +112,67 @@ mod tests {
         assert!(parse_names(" , ,").is_empty());
     }
 }
+
+/// Every tag of a language with how many articles carry it, by name.
+pub fn all_with_counts(conn: &mut DbConn, language: &str) -> QueryResult<Vec<(Tag, i64)>> {
+    let all: Vec<Tag> = tags::table
+        .filter(tags::language.eq(language))
+        .order(tags::name.asc())
+        .select(Tag::as_select())
+        .load(conn)?;
+    let counts: Vec<(i32, i64)> = article_tags::table
+        .group_by(article_tags::tag_id)
+        .select((article_tags::tag_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(all
+        .into_iter()
+        .map(|t| {
+            let n = counts
+                .iter()
+                .find(|(id, _)| *id == t.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (t, n)
+        })
+        .collect())
+}
+
+/// Renames a tag; its page moves to the new name's slug. Refused when another tag already
+/// has that slug (merge them by deleting one instead).
+pub fn rename(conn: &mut DbConn, id: i32, name: &str) -> Result<Tag, super::ContentError> {
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut errors = super::FieldErrors::default();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        errors.add(
+            "name",
+            format!("A tag needs a name of 1 to {MAX_NAME_CHARS} characters."),
+        );
+        return Err(super::ContentError::Invalid(errors));
+    }
+    let current: Tag = tags::table
+        .find(id)
+        .select(Tag::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(super::ContentError::NotFound)?;
+    let new_slug = slug::slugify(&name);
+    let clash = diesel::select(diesel::dsl::exists(
+        tags::table
+            .filter(tags::language.eq(&current.language))
+            .filter(tags::slug.eq(&new_slug))
+            .filter(tags::id.ne(id)),
+    ))
+    .get_result::<bool>(conn)?;
+    if clash {
+        errors.add("name", "Another tag already has this name.");
+        return Err(super::ContentError::Invalid(errors));
+    }
+    Ok(diesel::update(tags::table.find(id))
+        .set((tags::name.eq(&name), tags::slug.eq(new_slug)))
+        .get_result(conn)?)
+}
+
+/// Deletes a tag (articles lose it).
+pub fn delete(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
+    diesel::delete(tags::table.find(id)).execute(conn)
+}

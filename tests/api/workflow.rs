@@ -26,6 +26,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     drafts_can_be_previewed_and_shared_by_secret_link,
     the_article_list_filters_and_pages,
     the_audit_log_records_who_did_what,
+    editors_manage_categories_and_tags,
 ];
 
 fn id_of(res: &crate::common::Res) -> i32 {
@@ -846,4 +847,132 @@ async fn the_audit_log_records_who_did_what(app: TestApp) {
         assert_contains(&log.body, expected);
     }
     assert_contains(&log.body, &editor_user.email);
+}
+
+async fn editors_manage_categories_and_tags(app: TestApp) {
+    let (editor, _) = app.signed_in("editor").await;
+    let token = editor.csrf().await;
+    let res = editor
+        .post_form(
+            "/admin/categories",
+            &[
+                ("csrf_token", &token),
+                ("name", "Seminars"),
+                ("description", "Weekly talks."),
+                ("position", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = editor
+        .post_form(
+            "/admin/categories",
+            &[("csrf_token", &token), ("name", "  ")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_contains(&res.body, "Enter a name.");
+    let cat_id =
+        app.with_conn(|c| chronicle::content::categories::list(c, "en").expect("list")[0].id);
+    let visitor = app.client();
+    assert_contains(
+        &visitor.get("/").await.body,
+        r#"<a href="/category/seminars">Seminars</a>"#,
+    );
+    let res = editor
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "Talk on glaciers"),
+                ("category", &cat_id.to_string()),
+                ("tags", "glaciers, climate"),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let res = editor
+        .post_form(
+            &format!("/admin/categories/{cat_id}"),
+            &[("csrf_token", &token), ("name", "Lectures"), ("slug", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_contains(
+        &visitor.get("/").await.body,
+        r#"<a href="/category/lectures">Lectures</a>"#,
+    );
+    assert_eq!(
+        visitor.get("/category/lectures").await.status,
+        StatusCode::OK
+    );
+    // Tags: list with counts, rename, refuse a clash, delete.
+    let tags = editor.get("/admin/tags").await;
+    assert_contains(&tags.body, "glaciers");
+    let glaciers = app.with_conn(|c| {
+        chronicle::content::tags::find_by_slug(c, "en", "glaciers")
+            .expect("q")
+            .expect("tag")
+            .id
+    });
+    let res = editor
+        .post_form(
+            &format!("/admin/tags/{glaciers}"),
+            &[("csrf_token", &token), ("name", "Climate")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_contains(&res.body, "Another tag already has this name.");
+    let res = editor
+        .post_form(
+            &format!("/admin/tags/{glaciers}"),
+            &[("csrf_token", &token), ("name", "Ice sheets")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(visitor.get("/tag/ice-sheets").await.status, StatusCode::OK);
+    let res = editor
+        .post_form(
+            &format!("/admin/tags/{glaciers}/delete"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        visitor.get("/tag/ice-sheets").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Deleting a category keeps its reports.
+    let confirm = editor
+        .get(&format!("/admin/categories/{cat_id}/delete"))
+        .await;
+    assert_contains(&confirm.body, "its reports stay");
+    let res = editor
+        .post_form(
+            &format!("/admin/categories/{cat_id}/delete"),
+            &[("csrf_token", &confirm.csrf())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        visitor.get("/news/talk-on-glaciers").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        visitor.get("/category/lectures").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Authors do not.
+    let (author, _) = app.signed_in("author").await;
+    assert_eq!(
+        author.get("/admin/categories").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let res = author
+        .post_form(
+            "/admin/tags/1/delete",
+            &[("csrf_token", &author.csrf().await)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
 }

@@ -8,6 +8,7 @@ pub mod pages;
 pub mod revisions;
 pub mod settings;
 pub mod sign_in;
+pub mod taxonomy;
 pub mod users;
 
 use actix_web::web;
@@ -54,6 +55,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/pages/{id}/delete", web::get().to(pages::confirm_delete))
         .route("/pages/{id}/delete", web::post().to(pages::delete))
         .route("/audit", web::get().to(audit::list))
+        .route("/categories", web::get().to(taxonomy::list))
+        .route("/categories", web::post().to(taxonomy::create))
+        .route("/categories/{id}/edit", web::get().to(taxonomy::edit_form))
+        .route("/categories/{id}", web::post().to(taxonomy::update))
+        .route(
+            "/categories/{id}/delete",
+            web::get().to(taxonomy::confirm_delete),
+        )
+        .route("/categories/{id}/delete", web::post().to(taxonomy::delete))
+        .route("/tags", web::get().to(taxonomy::tags_list))
+        .route("/tags/{id}", web::post().to(taxonomy::rename_tag))
+        .route("/tags/{id}/delete", web::post().to(taxonomy::delete_tag))
         .route("/users", web::get().to(users::list))
         .route("/users", web::post().to(users::create))
         .route("/users/new", web::get().to(users::new_form))

@@ -1,0 +1,355 @@
+//! Categories and tags in the admin area (editors and administrators).
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::accounts::permissions::Action;
+use crate::content::categories::{self, Category, CategoryInput};
+use crate::content::tags::{self, Tag};
+use crate::content::{ContentError, FieldErrors};
+use crate::web::AppState;
+use crate::web::auth::Staff;
+use crate::web::csrf::{self, StaffForm};
+use crate::web::error::AppError;
+use crate::web::flash;
+use crate::web::render::{Layout, render, render_status};
+
+fn layout(state: &AppState, staff: &Staff, title: &str) -> Result<Layout, AppError> {
+    let token = csrf::token(&staff.session)?;
+    Ok(Layout::staff(
+        state,
+        title,
+        &staff.user,
+        token,
+        flash::take(&staff.session),
+    ))
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_owned()))
+        .finish()
+}
+
+fn parse_id(raw: &str) -> Result<i32, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "admin/categories.html")]
+struct CategoriesPage {
+    layout: Layout,
+    categories: Vec<Category>,
+    /// The form (new, or the one being edited).
+    form_title: String,
+    action_url: String,
+    input: CategoryInput,
+    errors: FieldErrors,
+    delete_url: Option<String>,
+}
+
+impl CategoriesPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    position: String,
+}
+
+impl CategoryForm {
+    fn input(&self) -> CategoryInput {
+        CategoryInput {
+            name: self.name.clone(),
+            slug: self.slug.clone(),
+            description: self.description.clone(),
+            position: self.position.trim().parse().unwrap_or(0),
+        }
+    }
+}
+
+async fn show(
+    state: &AppState,
+    staff: &Staff,
+    status: StatusCode,
+    editing: Option<i32>,
+    input: CategoryInput,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let language = state.settings.language.clone();
+    let all = state
+        .db(move |conn| Ok(categories::list(conn, &language)?))
+        .await?;
+    let (form_title, action_url, delete_url) = match editing {
+        Some(id) => (
+            "Edit category".to_owned(),
+            format!("/admin/categories/{id}"),
+            Some(format!("/admin/categories/{id}/delete")),
+        ),
+        None => (
+            "New category".to_owned(),
+            "/admin/categories".to_owned(),
+            None,
+        ),
+    };
+    render_status(
+        status,
+        &CategoriesPage {
+            layout: layout(state, staff, "Categories")?,
+            categories: all,
+            form_title,
+            action_url,
+            input,
+            errors,
+            delete_url,
+        },
+    )
+}
+
+pub async fn list(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageTaxonomy)?;
+    show(
+        &state,
+        &staff,
+        StatusCode::OK,
+        None,
+        CategoryInput::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageTaxonomy)?;
+    let id = parse_id(&path)?;
+    let c = state
+        .db(move |conn| categories::find(conn, id)?.ok_or(AppError::NotFound))
+        .await?;
+    let input = CategoryInput {
+        name: c.name,
+        slug: c.slug,
+        description: c.description,
+        position: c.position,
+    };
+    show(
+        &state,
+        &staff,
+        StatusCode::OK,
+        Some(id),
+        input,
+        FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    StaffForm { staff, form }: StaffForm<CategoryForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageTaxonomy)?;
+    let input = form.input();
+    let language = state.settings.language.clone();
+    let to_save = input.clone();
+    match state
+        .db(move |conn| Ok(categories::create_from(conn, &language, &to_save)))
+        .await?
+    {
+        Ok(c) => {
+            state.refresh_site().await?;
+            flash::success(
+                &staff.session,
+                format!("Category “{}” made at /category/{}.", c.name, c.slug),
+            );
+            Ok(see_other("/admin/categories"))
+        }
+        Err(ContentError::Invalid(errors)) => {
+            show(
+                &state,
+                &staff,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                input,
+                errors,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, form }: StaffForm<CategoryForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageTaxonomy)?;
+    let id = parse_id(&path)?;
+    let input = form.input();
+    let to_save = input.clone();
+    match state
+        .db(move |conn| Ok(categories::update(conn, id, &to_save)))
+        .await?
+    {
+        Ok(c) => {
+            state.refresh_site().await?;
+            flash::success(&staff.session, format!("Category “{}” saved.", c.name));
+            Ok(see_other("/admin/categories"))
+        }
+        Err(ContentError::Invalid(errors)) => {
+            show(
+                &state,
+                &staff,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(id),
+                input,
+                errors,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/confirm_delete.html")]
+struct ConfirmDelete {
+    layout: Layout,
+    what: String,
+    action_url: String,
+    back_url: String,
+}
+
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageTaxonomy)?;
+    let id = parse_id(&path)?;
+    let c = state
+        .db(move |conn| categories::find(conn, id)?.ok_or(AppError::NotFound))
+        .await?;
+    render(&ConfirmDelete {
+        layout: layout(&state, &staff, "Delete category")?,
+        what: format!(
+            "the category “{}” (its reports stay, without a category)",
+            c.name
+        ),
+        action_url: format!("/admin/categories/{id}/delete"),
+        back_url: format!("/admin/categories/{id}/edit"),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, .. }: StaffForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageTaxonomy)?;
+    let id = parse_id(&path)?;
+    if state
+        .db(move |conn| Ok(categories::delete(conn, id)?))
+        .await?
+        == 0
+    {
+        return Err(AppError::NotFound);
+    }
+    state.refresh_site().await?;
+    flash::success(&staff.session, "The category was deleted.");
+    Ok(see_other("/admin/categories"))
+}
+
+#[derive(Template)]
+#[template(path = "admin/tags.html")]
+struct TagsPage {
+    layout: Layout,
+    tags: Vec<(Tag, i64)>,
+    error: Option<String>,
+}
+
+pub async fn tags_list(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageTaxonomy)?;
+    let language = state.settings.language.clone();
+    let all = state
+        .db(move |conn| Ok(tags::all_with_counts(conn, &language)?))
+        .await?;
+    render(&TagsPage {
+        layout: layout(&state, &staff, "Tags")?,
+        tags: all,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RenameForm {
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn rename_tag(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, form }: StaffForm<RenameForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageTaxonomy)?;
+    let id = parse_id(&path)?;
+    match state
+        .db(move |conn| Ok(tags::rename(conn, id, &form.name)))
+        .await?
+    {
+        Ok(t) => {
+            flash::success(
+                &staff.session,
+                format!("Tag renamed to “{}” (/tag/{}).", t.name, t.slug),
+            );
+            Ok(see_other("/admin/tags"))
+        }
+        Err(ContentError::Invalid(errors)) => {
+            let language = state.settings.language.clone();
+            let all = state
+                .db(move |conn| Ok(tags::all_with_counts(conn, &language)?))
+                .await?;
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &TagsPage {
+                    layout: layout(&state, &staff, "Tags")?,
+                    tags: all,
+                    error: errors.get("name").map(str::to_owned),
+                },
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn delete_tag(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, .. }: StaffForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageTaxonomy)?;
+    let id = parse_id(&path)?;
+    if state.db(move |conn| Ok(tags::delete(conn, id)?)).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    flash::success(&staff.session, "The tag was deleted.");
+    Ok(see_other("/admin/tags"))
+}
