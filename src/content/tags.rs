@@ -99,20 +99,6 @@ pub fn find_by_slug(conn: &mut DbConn, language: &str, tag_slug: &str) -> QueryR
         .optional()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_names;
-
-    #[test]
-    fn tag_fields_are_split_and_cleaned() {
-        assert_eq!(
-            parse_names(" climate ,Water  resources,, climate, Su ehtiyatları "),
-            ["climate", "Water resources", "Su ehtiyatları"]
-        );
-        assert!(parse_names(" , ,").is_empty());
-    }
-}
-
 /// Every tag of a language with how many articles carry it, by name.
 pub fn all_with_counts(conn: &mut DbConn, language: &str) -> QueryResult<Vec<(Tag, i64)>> {
     let all: Vec<Tag> = tags::table
@@ -175,4 +161,18 @@ pub fn rename(conn: &mut DbConn, id: i32, name: &str) -> Result<Tag, super::Cont
 /// Deletes a tag (articles lose it).
 pub fn delete(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
     diesel::delete(tags::table.find(id)).execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_names;
+
+    #[test]
+    fn tag_fields_are_split_and_cleaned() {
+        assert_eq!(
+            parse_names(" climate ,Water  resources,, climate, Su ehtiyatları "),
+            ["climate", "Water resources", "Su ehtiyatları"]
+        );
+        assert!(parse_names(" , ,").is_empty());
+    }
 }
