@@ -13,8 +13,9 @@ use crate::content::categories::{self, Category};
 use crate::content::staff_list::{self, Filter};
 use crate::content::{ContentError, FieldErrors, previews};
 use crate::web::AppState;
+use crate::web::admin::common;
 use crate::web::auth::Staff;
-use crate::web::csrf::{self, StaffForm};
+use crate::web::csrf::StaffForm;
 use crate::web::error::AppError;
 use crate::web::flash;
 use crate::web::render::{Layout, render, render_status, views_label};
@@ -46,12 +47,6 @@ struct ListPage {
     authors: Vec<(i32, String, bool)>,
     text: String,
     pager: Option<crate::web::public::Pager>,
-}
-
-fn staff_layout(state: &AppState, staff: &Staff, title: &str) -> Result<Layout, AppError> {
-    let csrf = csrf::token(&staff.session)?;
-    let flash = flash::take(&staff.session);
-    Ok(Layout::staff(state, title, &staff.user, csrf, flash))
 }
 
 fn may_edit(user: &User, article: &Article) -> bool {
@@ -152,7 +147,7 @@ pub async fn list(
     {
         base = "/admin/articles".to_owned();
     }
-    let layout = staff_layout(&state, &staff, "Articles")?;
+    let layout = common::layout(&state, &staff, "Articles")?;
     render(&ListPage {
         layout,
         rows,
@@ -206,7 +201,7 @@ pub async fn dashboard(state: web::Data<AppState>, staff: Staff) -> Result<HttpR
             .collect::<Vec<_>>()
     };
     let page = DashboardPage {
-        layout: staff_layout(&state, &staff, "Dashboard")?,
+        layout: common::layout(&state, &staff, "Dashboard")?,
         my_drafts: rows(&d.my_drafts),
         in_review: rows(&d.in_review),
         scheduled: rows(&d.scheduled),
@@ -417,7 +412,7 @@ async fn show_form(
         }
         None => Vec::new(),
     };
-    let layout = staff_layout(state, staff, ctx.heading)?;
+    let layout = common::layout(state, staff, ctx.heading)?;
     let existing_status = ctx.existing.map(|a| a.status()).unwrap_or(Status::Draft);
     let tz = state.settings.timezone;
     let scheduled_at = ctx
@@ -632,10 +627,6 @@ pub async fn create(
     }
 }
 
-fn parse_id(raw: &str) -> Result<i32, AppError> {
-    raw.parse::<i32>().map_err(|_| AppError::NotFound)
-}
-
 async fn editable(state: &AppState, staff: &Staff, id: i32) -> Result<Article, AppError> {
     let article = state
         .db(move |conn| articles::find(conn, id)?.ok_or(AppError::NotFound))
@@ -656,7 +647,7 @@ pub async fn edit_form(
     path: web::Path<String>,
     query: web::Query<RestoreQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     let article = editable(&state, &staff, id).await?;
     let user_id = staff.user.id;
     let now = clock::now();
@@ -754,7 +745,7 @@ pub async fn update(
     path: web::Path<String>,
     StaffForm { staff, form }: StaffForm<ArticleForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     let parsed = parse(&form, state.settings.timezone)?;
     let version = form
         .version
@@ -844,40 +835,28 @@ pub async fn update(
     }
 }
 
-#[derive(Template)]
-#[template(path = "admin/confirm_delete.html")]
-struct ConfirmDelete {
-    layout: Layout,
-    what: String,
-    action_url: String,
-    back_url: String,
-}
-
 pub async fn confirm_delete(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     let article = editable(&state, &staff, id).await?;
-    render(&ConfirmDelete {
-        layout: staff_layout(&state, &staff, "Delete report")?,
+    render(&common::ConfirmDelete {
+        layout: common::layout(&state, &staff, "Delete report")?,
         what: format!("the report “{}” with all its tags", article.title),
         action_url: format!("/admin/articles/{id}/delete"),
         back_url: format!("/admin/articles/{id}/edit"),
     })
 }
 
-#[derive(Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn delete(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    StaffForm { staff, .. }: StaffForm<EmptyForm>,
+    StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     let article = editable(&state, &staff, id).await?;
     state
         .db(move |conn| Ok(articles::delete(conn, id)?))
@@ -902,7 +881,7 @@ pub async fn preview(
     staff: Staff,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     editable(&state, &staff, id).await?;
     crate::web::public::article::preview_for_staff(&state, id).await
 }
@@ -911,10 +890,10 @@ pub async fn preview(
 pub async fn create_preview_link(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    StaffForm { staff, .. }: StaffForm<EmptyForm>,
+    StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::EditAny)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     editable(&state, &staff, id).await?;
     let user_id = staff.user.id;
     let link = state
@@ -935,10 +914,10 @@ pub async fn create_preview_link(
 pub async fn revoke_preview_links(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    StaffForm { staff, .. }: StaffForm<EmptyForm>,
+    StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::EditAny)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     editable(&state, &staff, id).await?;
     let n = state
         .db(move |conn| Ok(previews::revoke_all(conn, id)?))

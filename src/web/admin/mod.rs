@@ -4,6 +4,7 @@
 
 pub mod articles;
 pub mod audit;
+pub mod common;
 pub mod pages;
 pub mod revisions;
 pub mod settings;

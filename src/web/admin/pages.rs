@@ -9,22 +9,12 @@ use crate::accounts::permissions::Action;
 use crate::content::pages::{self, Page, PageInput};
 use crate::content::{ContentError, FieldErrors};
 use crate::web::AppState;
+use crate::web::admin::common;
 use crate::web::auth::Staff;
-use crate::web::csrf::{self, StaffForm};
+use crate::web::csrf::StaffForm;
 use crate::web::error::AppError;
 use crate::web::flash;
 use crate::web::render::{Layout, render, render_status};
-
-fn layout(state: &AppState, staff: &Staff, title: &str) -> Result<Layout, AppError> {
-    let token = csrf::token(&staff.session)?;
-    Ok(Layout::staff(
-        state,
-        title,
-        &staff.user,
-        token,
-        flash::take(&staff.session),
-    ))
-}
 
 #[derive(Template)]
 #[template(path = "admin/pages.html")]
@@ -40,7 +30,7 @@ pub async fn index(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
         .db(move |conn| Ok(pages::all(conn, &language)?))
         .await?;
     render(&ListPage {
-        layout: layout(&state, &staff, "Pages")?,
+        layout: common::layout(&state, &staff, "Pages")?,
         pages: all,
     })
 }
@@ -117,7 +107,7 @@ fn show_form(
     render_status(
         status,
         &FormPage {
-            layout: layout(state, staff, heading)?,
+            layout: common::layout(state, staff, heading)?,
             heading: heading.to_owned(),
             action_url,
             input,
@@ -199,17 +189,13 @@ pub async fn create(
     }
 }
 
-fn parse_id(raw: &str) -> Result<i32, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
-
 pub async fn edit_form(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManagePages)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     let page = state
         .db(move |conn| pages::find(conn, id)?.ok_or(AppError::NotFound))
         .await?;
@@ -241,7 +227,7 @@ pub async fn update(
     StaffForm { staff, form }: StaffForm<PageForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManagePages)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     let version = form
         .version
         .as_deref()
@@ -294,44 +280,32 @@ pub async fn update(
     }
 }
 
-#[derive(Template)]
-#[template(path = "admin/confirm_delete.html")]
-struct ConfirmPage {
-    layout: Layout,
-    what: String,
-    action_url: String,
-    back_url: String,
-}
-
 pub async fn confirm_delete(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManagePages)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     let page = state
         .db(move |conn| pages::find(conn, id)?.ok_or(AppError::NotFound))
         .await?;
-    render(&ConfirmPage {
-        layout: layout(&state, &staff, "Delete page")?,
+    render(&common::ConfirmDelete {
+        layout: common::layout(&state, &staff, "Delete page")?,
         what: format!("the page “{}” (/{})", page.title, page.slug),
         action_url: format!("/admin/pages/{id}/delete"),
         back_url: format!("/admin/pages/{id}/edit"),
     })
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 pub async fn delete(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    StaffForm { staff, .. }: StaffForm<Empty>,
+    StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManagePages)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     let removed = state.db(move |conn| Ok(pages::delete(conn, id)?)).await?;
     if removed == 0 {
         return Err(AppError::NotFound);

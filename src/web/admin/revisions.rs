@@ -11,8 +11,9 @@ use crate::content::ContentError;
 use crate::content::articles::{self, Article, ArticleInput, SaveAction};
 use crate::content::revisions::{self, Diff};
 use crate::web::AppState;
+use crate::web::admin::common;
 use crate::web::auth::Staff;
-use crate::web::csrf::{self, StaffForm};
+use crate::web::csrf::StaffForm;
 use crate::web::error::AppError;
 use crate::web::flash;
 use crate::web::render::{Layout, render};
@@ -34,17 +35,6 @@ async fn article_for(state: &AppState, staff: &Staff, raw_id: &str) -> Result<Ar
         ));
     }
     Ok(article)
-}
-
-fn layout(state: &AppState, staff: &Staff, title: &str) -> Result<Layout, AppError> {
-    let token = csrf::token(&staff.session)?;
-    Ok(Layout::staff(
-        state,
-        title,
-        &staff.user,
-        token,
-        flash::take(&staff.session),
-    ))
 }
 
 pub struct Row {
@@ -86,7 +76,7 @@ pub async fn list(
         })
         .collect();
     render(&ListPage {
-        layout: layout(&state, &staff, "Revisions")?,
+        layout: common::layout(&state, &staff, "Revisions")?,
         article_id: id,
         title: article.title.clone(),
         rows,
@@ -135,7 +125,7 @@ pub async fn compare(
         })
         .await?;
     render(&ComparePage {
-        layout: layout(&state, &staff, "Compare revisions")?,
+        layout: common::layout(&state, &staff, "Compare revisions")?,
         article_id: id,
         from,
         to,

@@ -1,6 +1,6 @@
 //! Categories and tags in the admin area (editors and administrators).
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -10,32 +10,12 @@ use crate::content::categories::{self, Category, CategoryInput};
 use crate::content::tags::{self, Tag};
 use crate::content::{ContentError, FieldErrors};
 use crate::web::AppState;
+use crate::web::admin::common;
 use crate::web::auth::Staff;
-use crate::web::csrf::{self, StaffForm};
+use crate::web::csrf::StaffForm;
 use crate::web::error::AppError;
 use crate::web::flash;
 use crate::web::render::{Layout, render, render_status};
-
-fn layout(state: &AppState, staff: &Staff, title: &str) -> Result<Layout, AppError> {
-    let token = csrf::token(&staff.session)?;
-    Ok(Layout::staff(
-        state,
-        title,
-        &staff.user,
-        token,
-        flash::take(&staff.session),
-    ))
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_owned()))
-        .finish()
-}
-
-fn parse_id(raw: &str) -> Result<i32, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
 
 #[derive(Template)]
 #[template(path = "admin/categories.html")]
@@ -106,7 +86,7 @@ async fn show(
     render_status(
         status,
         &CategoriesPage {
-            layout: layout(state, staff, "Categories")?,
+            layout: common::layout(state, staff, "Categories")?,
             categories: all,
             form_title,
             action_url,
@@ -136,7 +116,7 @@ pub async fn edit_form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManageTaxonomy)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     let c = state
         .db(move |conn| categories::find(conn, id)?.ok_or(AppError::NotFound))
         .await?;
@@ -175,7 +155,7 @@ pub async fn create(
                 &staff.session,
                 format!("Category “{}” made at /category/{}.", c.name, c.slug),
             );
-            Ok(see_other("/admin/categories"))
+            Ok(common::see_other("/admin/categories"))
         }
         Err(ContentError::Invalid(errors)) => {
             show(
@@ -198,7 +178,7 @@ pub async fn update(
     StaffForm { staff, form }: StaffForm<CategoryForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManageTaxonomy)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     let input = form.input();
     let to_save = input.clone();
     match state
@@ -208,7 +188,7 @@ pub async fn update(
         Ok(c) => {
             state.refresh_site().await?;
             flash::success(&staff.session, format!("Category “{}” saved.", c.name));
-            Ok(see_other("/admin/categories"))
+            Ok(common::see_other("/admin/categories"))
         }
         Err(ContentError::Invalid(errors)) => {
             show(
@@ -225,27 +205,18 @@ pub async fn update(
     }
 }
 
-#[derive(Template)]
-#[template(path = "admin/confirm_delete.html")]
-struct ConfirmDelete {
-    layout: Layout,
-    what: String,
-    action_url: String,
-    back_url: String,
-}
-
 pub async fn confirm_delete(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManageTaxonomy)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     let c = state
         .db(move |conn| categories::find(conn, id)?.ok_or(AppError::NotFound))
         .await?;
-    render(&ConfirmDelete {
-        layout: layout(&state, &staff, "Delete category")?,
+    render(&common::ConfirmDelete {
+        layout: common::layout(&state, &staff, "Delete category")?,
         what: format!(
             "the category “{}” (its reports stay, without a category)",
             c.name
@@ -255,16 +226,13 @@ pub async fn confirm_delete(
     })
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    StaffForm { staff, .. }: StaffForm<Empty>,
+    StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManageTaxonomy)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     if state
         .db(move |conn| Ok(categories::delete(conn, id)?))
         .await?
@@ -274,7 +242,7 @@ pub async fn delete(
     }
     state.refresh_site().await?;
     flash::success(&staff.session, "The category was deleted.");
-    Ok(see_other("/admin/categories"))
+    Ok(common::see_other("/admin/categories"))
 }
 
 #[derive(Template)]
@@ -292,7 +260,7 @@ pub async fn tags_list(state: web::Data<AppState>, staff: Staff) -> Result<HttpR
         .db(move |conn| Ok(tags::all_with_counts(conn, &language)?))
         .await?;
     render(&TagsPage {
-        layout: layout(&state, &staff, "Tags")?,
+        layout: common::layout(&state, &staff, "Tags")?,
         tags: all,
         error: None,
     })
@@ -310,7 +278,7 @@ pub async fn rename_tag(
     StaffForm { staff, form }: StaffForm<RenameForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManageTaxonomy)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     match state
         .db(move |conn| Ok(tags::rename(conn, id, &form.name)))
         .await?
@@ -320,7 +288,7 @@ pub async fn rename_tag(
                 &staff.session,
                 format!("Tag renamed to “{}” (/tag/{}).", t.name, t.slug),
             );
-            Ok(see_other("/admin/tags"))
+            Ok(common::see_other("/admin/tags"))
         }
         Err(ContentError::Invalid(errors)) => {
             let language = state.settings.language.clone();
@@ -330,7 +298,7 @@ pub async fn rename_tag(
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &TagsPage {
-                    layout: layout(&state, &staff, "Tags")?,
+                    layout: common::layout(&state, &staff, "Tags")?,
                     tags: all,
                     error: errors.get("name").map(str::to_owned),
                 },
@@ -343,13 +311,13 @@ pub async fn rename_tag(
 pub async fn delete_tag(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    StaffForm { staff, .. }: StaffForm<Empty>,
+    StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManageTaxonomy)?;
-    let id = parse_id(&path)?;
+    let id = common::parse_id(&path)?;
     if state.db(move |conn| Ok(tags::delete(conn, id)?)).await? == 0 {
         return Err(AppError::NotFound);
     }
     flash::success(&staff.session, "The tag was deleted.");
-    Ok(see_other("/admin/tags"))
+    Ok(common::see_other("/admin/tags"))
 }

@@ -11,22 +11,12 @@ use crate::accounts::{self, AccountError, NewUser, Role, User, password};
 use crate::clock;
 use crate::content::FieldErrors;
 use crate::web::AppState;
+use crate::web::admin::common;
 use crate::web::auth::Staff;
-use crate::web::csrf::{self, StaffForm};
+use crate::web::csrf::StaffForm;
 use crate::web::error::AppError;
 use crate::web::flash;
 use crate::web::render::{Layout, render, render_status};
-
-fn layout(state: &AppState, staff: &Staff, title: &str) -> Result<Layout, AppError> {
-    let token = csrf::token(&staff.session)?;
-    Ok(Layout::staff(
-        state,
-        title,
-        &staff.user,
-        token,
-        flash::take(&staff.session),
-    ))
-}
 
 pub struct UserRow {
     pub id: i32,
@@ -63,7 +53,7 @@ pub async fn list(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespon
         })
         .collect();
     render(&ListPage {
-        layout: layout(&state, &staff, "Users")?,
+        layout: common::layout(&state, &staff, "Users")?,
         users,
     })
 }
@@ -96,7 +86,7 @@ fn roles() -> Vec<(&'static str, &'static str)> {
 pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManageUsers)?;
     render(&FormPage {
-        layout: layout(&state, &staff, "New user")?,
+        layout: common::layout(&state, &staff, "New user")?,
         heading: "New user".into(),
         action_url: "/admin/users".into(),
         is_new: true,
@@ -175,7 +165,7 @@ pub async fn create(
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &FormPage {
-                    layout: layout(&state, &staff, "New user")?,
+                    layout: common::layout(&state, &staff, "New user")?,
                     heading: "New user".into(),
                     action_url: "/admin/users".into(),
                     is_new: true,
@@ -214,7 +204,7 @@ pub async fn edit_form(
     staff.require(Action::ManageUsers)?;
     let user = load(&state, &path).await?;
     render(&FormPage {
-        layout: layout(&state, &staff, "Edit user")?,
+        layout: common::layout(&state, &staff, "Edit user")?,
         heading: format!("Edit {}", user.display_name),
         action_url: format!("/admin/users/{}", user.id),
         is_new: false,
@@ -278,7 +268,7 @@ pub async fn update(
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &FormPage {
-                    layout: layout(&state, &staff, "Edit user")?,
+                    layout: common::layout(&state, &staff, "Edit user")?,
                     heading: format!("Edit {}", user.display_name),
                     action_url: format!("/admin/users/{}", user.id),
                     is_new: false,
@@ -306,7 +296,7 @@ pub async fn password_form(
     staff: Staff,
 ) -> Result<HttpResponse, AppError> {
     render(&PasswordPage {
-        layout: layout(&state, &staff, "Change password")?,
+        layout: common::layout(&state, &staff, "Change password")?,
         error: None,
     })
 }
@@ -373,7 +363,7 @@ pub async fn change_password(
         Err(message) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &PasswordPage {
-                layout: layout(&state, &staff, "Change password")?,
+                layout: common::layout(&state, &staff, "Change password")?,
                 error: Some(message),
             },
         ),
