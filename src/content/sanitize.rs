@@ -33,12 +33,71 @@ impl std::fmt::Display for SafeHtml {
     }
 }
 
+/// Where body images may come from: the site's own media library, never another host
+/// (a visitor's address is nobody else's business, and a remote image can change after review).
+const IMAGE_PREFIX: &str = "/media/";
+
+/// The video players whose embeds an editor may put in a report, with the form of their
+/// embed URLs. Any other `<iframe>` is removed.
+const VIDEO_EMBEDS: &[(&str, Player)] = &[
+    ("https://www.youtube-nocookie.com/embed/", Player::YouTube),
+    ("https://www.youtube.com/embed/", Player::YouTube),
+    ("https://player.vimeo.com/video/", Player::Vimeo),
+];
+
+#[derive(Clone, Copy)]
+enum Player {
+    YouTube,
+    Vimeo,
+}
+
+/// The hosts of [`VIDEO_EMBEDS`], for the `frame-src` of the Content-Security-Policy.
+pub const VIDEO_FRAME_SOURCES: &str = "https://www.youtube-nocookie.com https://player.vimeo.com";
+
+/// The embed URL of an allowed video (YouTube is rewritten to its no-cookie host), or `None`.
+fn video_embed(src: &str) -> Option<String> {
+    VIDEO_EMBEDS.iter().find_map(|(prefix, player)| {
+        let id = src.strip_prefix(prefix)?;
+        let id = id.split(['?', '#']).next().unwrap_or_default();
+        match player {
+            Player::YouTube => ((6..=20).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .then(|| format!("https://www.youtube-nocookie.com/embed/{id}")),
+            Player::Vimeo => ((1..=12).contains(&id.len())
+                && id.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| format!("https://player.vimeo.com/video/{id}")),
+        }
+    })
+}
+
+/// A link without tricks: if anything before its path looks like a scheme, it is one of the
+/// allowed ones (ammonia has checked those), so "\u{FFFD}javascript:…" and the like, which
+/// browsers would read as relative paths, are dropped anyway.
+fn plain_link(href: &str) -> bool {
+    let head = &href[..href.find(['/', '?', '#']).unwrap_or(href.len())];
+    let lower = head.to_ascii_lowercase();
+    let allowed = ["http:", "https:", "mailto:", "tel:"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme));
+    (allowed || !head.contains(':')) && !href.chars().any(|c| c.is_control() || c == '\u{FFFD}')
+}
+
+/// A short run of digits (a width, a span, a list start), or `None`.
+fn small_number(value: &str, max_len: usize) -> Option<std::borrow::Cow<'_, str>> {
+    (!value.is_empty() && value.len() <= max_len && value.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(value.into())
+}
+
 fn builder() -> &'static Builder<'static> {
     static BUILDER: OnceLock<Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
         let tags: HashSet<&str> = [
             "p",
             "br",
+            // The editor's only heading; it becomes `h2`, see [`clean`].
+            "h1",
             "h2",
             "h3",
             "h4",
@@ -70,6 +129,7 @@ fn builder() -> &'static Builder<'static> {
             "td",
             "caption",
             "div",
+            "iframe",
         ]
         .into_iter()
         .collect();
@@ -84,6 +144,10 @@ fn builder() -> &'static Builder<'static> {
                             .into_iter()
                             .collect(),
                     ),
+                    (
+                        "iframe",
+                        ["src", "title", "width", "height"].into_iter().collect(),
+                    ),
                     ("th", ["colspan", "rowspan", "scope"].into_iter().collect()),
                     ("td", ["colspan", "rowspan"].into_iter().collect()),
                     ("ol", ["start"].into_iter().collect()),
@@ -95,6 +159,29 @@ fn builder() -> &'static Builder<'static> {
             .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
             .url_relative(UrlRelative::PassThrough)
             .link_rel(Some("noopener noreferrer"))
+            .set_tag_attribute_value("iframe", "loading", "lazy")
+            .set_tag_attribute_value(
+                "iframe",
+                "sandbox",
+                "allow-scripts allow-same-origin allow-presentation allow-popups",
+            )
+            .set_tag_attribute_value("iframe", "allowfullscreen", "")
+            .set_tag_attribute_value(
+                "iframe",
+                "referrerpolicy",
+                "strict-origin-when-cross-origin",
+            )
+            .attribute_filter(|element, attribute, value| match (element, attribute) {
+                ("img", "src") => (value.starts_with(IMAGE_PREFIX)
+                    && !value.contains("..")
+                    && !value.contains('\\'))
+                .then_some(value.into()),
+                ("iframe", "src") => video_embed(value).map(Into::into),
+                ("a", "href") => plain_link(value).then_some(value.into()),
+                (_, "width" | "height") => small_number(value, 5),
+                (_, "colspan" | "rowspan" | "start") => small_number(value, 4),
+                _ => Some(value.into()),
+            })
             .strip_comments(true);
         b
     })
@@ -102,6 +189,10 @@ fn builder() -> &'static Builder<'static> {
 
 /// Cleans HTML from the editor. Plain text (no tags at all, as typed into a textarea) is
 /// first turned into paragraphs: a blank line starts a new paragraph, a newline is a `<br>`.
+///
+/// After the allow-list, `h1` (the editor's only heading) becomes `h2`, since the report's
+/// title is the page's `h1`; an image or a video frame whose address was refused is removed
+/// whole rather than left as an empty box.
 pub fn clean(input: &str) -> SafeHtml {
     let input = input.replace("\r\n", "\n");
     let html = if looks_like_html(&input) {
@@ -109,7 +200,65 @@ pub fn clean(input: &str) -> SafeHtml {
     } else {
         paragraphs_from_text(&input)
     };
-    SafeHtml(builder().clean(&html).to_string().trim().to_owned())
+    let cleaned = builder().clean(&html).to_string();
+    let cleaned = drop_sourceless(&cleaned)
+        .replace("<h1>", "<h2>")
+        .replace("</h1>", "</h2>");
+    let cleaned = cleaned.trim();
+    // Text left bare (every tag around it was removed) goes into a paragraph, so that cleaning
+    // the result again reads it as HTML, not as typed text, and changes nothing.
+    if cleaned.is_empty() || cleaned.contains('<') {
+        SafeHtml(cleaned.to_owned())
+    } else {
+        SafeHtml(format!("<p>{cleaned}</p>"))
+    }
+}
+
+/// Removes `<img>` and `<iframe>…</iframe>` elements without a `src` from serialised, cleaned
+/// HTML. Attribute values may hold `>`, so a tag ends at the first `>` outside quotes.
+fn drop_sourceless(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let is_img = starts_tag(rest, "<img");
+        let is_iframe = starts_tag(rest, "<iframe");
+        let end = tag_end(rest);
+        if (is_img || is_iframe) && !rest[..end].contains(" src=\"") {
+            rest = &rest[end..];
+            if is_iframe && let Some(close) = rest.find("</iframe>") {
+                rest = &rest[close + "</iframe>".len()..];
+            }
+        } else {
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn starts_tag(s: &str, open: &str) -> bool {
+    s.starts_with(open)
+        && !s
+            .as_bytes()
+            .get(open.len())
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-')
+}
+
+/// The length of the tag at the start of `s` (through its closing `>`), or all of `s`.
+fn tag_end(s: &str) -> usize {
+    let mut quote: Option<u8> = None;
+    for (i, b) in s.bytes().enumerate() {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if q == b => quote = None,
+            (None, b'>') => return i + 1,
+            _ => {}
+        }
+    }
+    s.len()
 }
 
 fn looks_like_html(s: &str) -> bool {
@@ -177,7 +326,7 @@ mod tests {
     #[test]
     fn hostile_html_is_removed() {
         let dirty = r#"<p onclick="steal()">Hi <script>alert(1)</script><a href="javascript:alert(2)">x</a>
-            <img src="x.jpg" onerror="alert(3)"><iframe src="https://evil.example"></iframe>
+            <img src="/media/x.jpg" onerror="alert(3)"><iframe src="https://evil.example"></iframe>
             <style>body{display:none}</style><div style="position:fixed">y</div></p>"#;
         let clean = clean(dirty).into_string();
         for bad in [
@@ -191,7 +340,7 @@ mod tests {
         ] {
             assert!(!clean.contains(bad), "{bad} survived: {clean}");
         }
-        assert!(clean.contains("<img src=\"x.jpg\">"), "{clean}");
+        assert!(clean.contains("<img src=\"/media/x.jpg\">"), "{clean}");
     }
 
     #[test]
@@ -221,5 +370,80 @@ mod tests {
             text_of(&super::clean("<p>a &amp; b</p><p>c</p>")),
             "a & b c"
         );
+    }
+
+    #[test]
+    fn editor_markup_is_kept_and_headings_step_down() {
+        let trix = r#"<h1>Programme</h1><div>The <strong>opening</strong> and <del>old</del> <a href="https://example.edu">site</a><br>next line</div><figure class="attachment attachment--preview" data-trix-attachment="{&quot;url&quot;:&quot;/media/ab.jpg&quot;}" data-trix-content-type="image/jpeg"><img src="/media/ab.jpg" width="960" height="640"><figcaption class="attachment__caption">Hall</figcaption></figure><pre>code</pre><ul><li>one</li></ul>"#;
+        let clean = clean(trix).into_string();
+        assert!(
+            clean.starts_with("<h2>Programme</h2><div>The <strong>opening</strong>"),
+            "{clean}"
+        );
+        assert!(!clean.contains("h1"), "{clean}");
+        assert!(
+            clean.contains(r#"<figure><img src="/media/ab.jpg" width="960" height="640"><figcaption>Hall</figcaption></figure>"#),
+            "{clean}"
+        );
+        assert!(!clean.contains("data-trix"), "{clean}");
+        assert!(!clean.contains("class="), "{clean}");
+    }
+
+    #[test]
+    fn images_come_only_from_the_media_library() {
+        for src in [
+            "https://tracker.example/pixel.gif",
+            "//evil.example/x.png",
+            "data:image/png;base64,AAAA",
+            "/media/../admin",
+            "javascript:alert(1)",
+            "",
+        ] {
+            let clean = clean(&format!(r#"<p>a<img src="{src}" alt="x">b</p>"#)).into_string();
+            assert_eq!(clean, "<p>ab</p>", "{src}");
+        }
+        assert_eq!(
+            clean(r#"<img alt="a>b" src="/media/1.png">"#).into_string(),
+            r#"<img alt="a&gt;b" src="/media/1.png">"#
+        );
+    }
+
+    #[test]
+    fn only_allowed_video_players_may_be_framed() {
+        let youtube = clean(r#"<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ?autoplay=1" onload="x()" style="position:fixed" width="560" height="315"></iframe>"#).into_string();
+        assert!(
+            youtube.contains(r#"src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ""#),
+            "{youtube}"
+        );
+        assert!(
+            youtube.contains(
+                r#"sandbox="allow-scripts allow-same-origin allow-presentation allow-popups""#
+            ),
+            "{youtube}"
+        );
+        assert!(
+            !youtube.contains("onload") && !youtube.contains("style"),
+            "{youtube}"
+        );
+        let vimeo = clean(r#"<iframe src="https://player.vimeo.com/video/76979871"></iframe>"#)
+            .into_string();
+        assert!(
+            vimeo.contains(r#"src="https://player.vimeo.com/video/76979871""#),
+            "{vimeo}"
+        );
+        for src in [
+            "https://evil.example/embed/dQw4w9WgXcQ",
+            "https://www.youtube.com/embed/../../evil",
+            "https://www.youtube.com.evil.example/embed/dQw4w9WgXcQ",
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "https://player.vimeo.com/video/abc",
+        ] {
+            let clean = clean(&format!(
+                r#"<p>a</p><iframe src="{src}">inner</iframe><p>b</p>"#
+            ))
+            .into_string();
+            assert_eq!(clean, "<p>a</p><p>b</p>", "{src}");
+        }
     }
 }

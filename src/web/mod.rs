@@ -93,6 +93,21 @@ impl AppState {
     }
 }
 
+/// The Content-Security-Policy of every response. A page may allow one inline `<style>`
+/// element by its nonce (the rich editor inserts one); nothing else inline runs or applies.
+pub fn content_security_policy(style_nonce: Option<&str>) -> String {
+    let style = match style_nonce {
+        Some(nonce) => format!("'self' 'nonce-{nonce}'"),
+        None => "'self'".to_owned(),
+    };
+    format!(
+        "default-src 'self'; img-src 'self' data: blob:; style-src {style}; \
+         script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-src {}; frame-ancestors 'self'",
+        crate::content::sanitize::VIDEO_FRAME_SOURCES
+    )
+}
+
 fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -100,9 +115,7 @@ fn security_headers() -> DefaultHeaders {
         .add((header::X_FRAME_OPTIONS, "SAMEORIGIN"))
         .add((
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; \
-             script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
-             frame-ancestors 'self'",
+            content_security_policy(None),
         ))
         .add((
             "Permissions-Policy",

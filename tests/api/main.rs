@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod common;
 mod public;
+mod sanitizer;
 mod schema;
 mod sessions;
 mod site;
@@ -23,8 +24,10 @@ fn main() {
     common::add_backend_tests(&mut trials, "site", site::TESTS);
     common::add_backend_tests(&mut trials, "workflow", workflow::TESTS);
     common::add_backend_tests(&mut trials, "cli", cli::TESTS);
+    common::add_backend_tests(&mut trials, "sanitizer", sanitizer::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
+    trials.extend(sanitizer::standalone());
     trials.extend(browser::standalone());
     libtest_mimic::run(&args, trials).exit();
 }
