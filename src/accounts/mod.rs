@@ -57,6 +57,12 @@ pub enum AccountError {
     NoSuchUser(String),
     #[error("this would leave the site without an administrator who can sign in")]
     LastAdmin,
+    #[error("you cannot delete your own account")]
+    DeleteSelf,
+    #[error("this user wrote {0} report(s): choose who takes them over")]
+    HasArticles(i64),
+    #[error("choose an active user to take the reports over")]
+    BadHeir,
     #[error("the current password is not correct")]
     WrongCurrentPassword,
     #[error("database: {0}")]
@@ -210,6 +216,58 @@ pub fn update_user(
         if disabled || current.role() != role {
             end_sessions_of(conn, id)?;
         }
+        Ok(user)
+    })
+}
+
+/// How many articles a user wrote (all statuses).
+pub fn article_count(conn: &mut DbConn, user_id: i32) -> QueryResult<i64> {
+    crate::db::schema::articles::table
+        .filter(crate::db::schema::articles::author_id.eq(user_id))
+        .count()
+        .get_result(conn)
+}
+
+/// Deletes a user, by another user (`by`). Their articles go to `heir` (an active user); with
+/// articles and no heir nothing happens. Their sessions and presence notes go with them; the
+/// revisions, preview links and audit entries they made stay, without a name. Refuses to
+/// delete oneself or the last active administrator. Returns the deleted user.
+pub fn delete_user(
+    conn: &mut DbConn,
+    id: i32,
+    by: i32,
+    heir: Option<i32>,
+) -> Result<User, AccountError> {
+    if id == by {
+        return Err(AccountError::DeleteSelf);
+    }
+    crate::db::write_tx(conn, |conn| {
+        let user = find_by_id(conn, id)?.ok_or_else(|| AccountError::NoSuchUser(id.to_string()))?;
+        if user.role() == Role::Admin && !user.disabled {
+            let other_admins: i64 = users::table
+                .filter(users::role.eq(Role::Admin.as_str()))
+                .filter(users::disabled.eq(false))
+                .filter(users::id.ne(id))
+                .count()
+                .get_result(conn)?;
+            if other_admins == 0 {
+                return Err(AccountError::LastAdmin);
+            }
+        }
+        let written = article_count(conn, id)?;
+        if written > 0 {
+            let heir = heir.ok_or(AccountError::HasArticles(written))?;
+            let valid = heir != id && find_by_id(conn, heir)?.is_some_and(|h| !h.disabled);
+            if !valid {
+                return Err(AccountError::BadHeir);
+            }
+            use crate::db::schema::articles;
+            diesel::update(articles::table.filter(articles::author_id.eq(id)))
+                .set(articles::author_id.eq(heir))
+                .execute(conn)?;
+        }
+        end_sessions_of(conn, id)?;
+        diesel::delete(users::table.find(id)).execute(conn)?;
         Ok(user)
     })
 }

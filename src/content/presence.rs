@@ -38,6 +38,17 @@ pub fn touch(
     })
 }
 
+/// Forgets that `user_id` has the article open (they closed the page).
+pub fn leave(conn: &mut DbConn, article_id: i32, user_id: i32) -> QueryResult<()> {
+    diesel::delete(
+        article_presence::table
+            .filter(article_presence::article_id.eq(article_id))
+            .filter(article_presence::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Others who opened the article within the window: (name, when), most recent first.
 pub fn others(
     conn: &mut DbConn,

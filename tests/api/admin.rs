@@ -354,6 +354,46 @@ async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
     assert_eq!(stored.version, 2);
     // The form now carries the newer version: saving again is a deliberate overwrite.
     assert_eq!(res.input_value("version"), "2");
+    // Or Bob keeps both: his text becomes a new draft and Alice's report stays as she saved it.
+    assert_contains(
+        &res.body,
+        r#"<button type="submit" name="action" value="copy" formaction="/admin/articles""#,
+    );
+    let before = app.article_count();
+    let res = bob
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "Bob's title"),
+                ("slug", &stored.slug),
+                ("summary", ""),
+                ("body", "Bob's careful paragraph"),
+                ("category", ""),
+                ("version", "2"),
+                ("action", "copy"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(app.article_count(), before + 1);
+    let copy_id: i32 = res
+        .location()
+        .trim_start_matches("/admin/articles/")
+        .trim_end_matches("/edit")
+        .parse()
+        .expect("the copy's edit page");
+    let copy = app.reload(copy_id);
+    assert_eq!(copy.title, "Bob's title (copy)");
+    assert_eq!(copy.status(), chronicle::content::articles::Status::Draft);
+    assert_ne!(copy.slug, stored.slug);
+    assert_contains(&copy.body_html, "Bob's careful paragraph");
+    let page = bob.get(&res.location()).await;
+    assert_contains(&page.body, "Your version was saved as a new draft");
+    let original = app.reload(article.id);
+    assert_eq!(
+        (original.title.as_str(), original.version),
+        ("Alice's title", 2)
+    );
 }
 
 async fn missing_or_wrong_csrf_token_is_refused(app: TestApp) {
@@ -612,7 +652,7 @@ async fn the_edit_page_says_who_else_has_it_open(app: TestApp) {
     assert_contains(
         &second.body,
         &format!(
-            "{} opened this report less than a minute ago and may be editing it.",
+            "{} has this report open and may be editing it.",
             alice_user.display_name
         ),
     );
@@ -626,6 +666,44 @@ async fn the_edit_page_says_who_else_has_it_open(app: TestApp) {
             .expect("age the notes")
     });
     assert_lacks(&bob.get(&path).await.body, "may be editing it");
+
+    // With JavaScript the page beats every half minute and learns who else is there; closing
+    // it removes the note at once.
+    let beat = format!("/admin/articles/{}/presence", article.id);
+    assert_contains(
+        &alice.get(&path).await.body,
+        &format!(r#"data-presence-url="{beat}""#),
+    );
+    let token = bob.csrf().await;
+    let res = bob.post_form(&beat, &[("csrf_token", &token)]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.header("cache-control").as_deref(), Some("no-store"));
+    let json: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
+    assert_eq!(
+        json["others"][0],
+        format!(
+            "{} has this report open and may be editing it.",
+            alice_user.display_name
+        )
+    );
+    let alice_token = alice.csrf().await;
+    let res = alice
+        .post_form(&beat, &[("csrf_token", &alice_token), ("leave", "1")])
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let res = bob.post_form(&beat, &[("csrf_token", &token)]).await;
+    let json: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
+    assert_eq!(json["others"], serde_json::json!([]));
+    // Without the token nothing is noted; someone who may not edit the report learns nothing.
+    let res = bob.post_form(&beat, &[]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let (author, _) = app.signed_in("author").await;
+    let author_token = author.csrf().await;
+    let res = author
+        .post_form(&beat, &[("csrf_token", &author_token)])
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_lacks(&res.body, &alice_user.display_name);
 }
 
 async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestApp) {

@@ -6,10 +6,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chronicle::setup;
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use libtest_mimic::{Completion, Trial};
 
-use crate::common::{Backend, TestApp, run_async};
+use crate::common::{Backend, PASSWORD, TestApp, run_async};
 
 pub const ENV: &str = "CHRONICLE_TEST_BROWSER";
 
@@ -151,17 +151,217 @@ async fn pages_fit_phone_and_desktop_screens() {
     client.close().await.expect("close");
 }
 
+async fn js(client: &Client, script: &str) -> serde_json::Value {
+    client
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("script {script}: {e}"))
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+/// An editor signs in, writes a report with a heading, a bold word and a link in the rich
+/// editor, publishes it, and finds it formatted on the public page.
+async fn a_report_written_in_the_rich_editor_is_published_formatted() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let editor = app.user("editor");
+    let driver = start_driver();
+    let client = browser(&driver).await;
+    client
+        .set_window_size(1366, 900)
+        .await
+        .expect("window size");
+    client
+        .goto(&format!("{}/admin/login", app.addr))
+        .await
+        .expect("sign-in page");
+    type_into(&client, "#email", &editor.email).await;
+    type_into(&client, "#password", PASSWORD).await;
+    click(&client, "main form button[type=submit]").await;
+    let signed_in = client
+        .wait()
+        .for_element(Locator::Css(r#"form[action="/admin/logout"]"#))
+        .await;
+    if let Err(e) = signed_in {
+        let url = client.current_url().await;
+        let source = client.source().await;
+        panic!("not signed in ({e}): {url:?} {source:?}");
+    }
+
+    client
+        .goto(&format!("{}/admin/articles/new", app.addr))
+        .await
+        .expect("new report");
+    client
+        .wait()
+        .for_element(Locator::Css("trix-toolbar .trix-button--icon-bold"))
+        .await
+        .expect("the rich editor replaces the textarea");
+    let state = js(
+        &client,
+        "const t = document.getElementById('body');
+         const dialog = document.querySelector('trix-toolbar [data-trix-dialog=href]');
+         const style = document.querySelector('style[data-tag-name=trix-editor]');
+         return [t.offsetParent === null, t.name, document.getElementById('body-input').name,
+                 getComputedStyle(dialog).display, !!style && style.nonce.length > 0,
+                 document.querySelector('.trix-button-group--file-tools').offsetParent === null];",
+    )
+    .await;
+    assert_eq!(
+        state,
+        serde_json::json!([true, "", "body", "none", true, true]),
+        "textarea out of sight and unnamed, the editor's input named body, Trix's own style applied \
+         under the CSP nonce (dialogs hidden), file uploads hidden until the media library"
+    );
+    type_into(&client, "#title", "Written in the editor").await;
+    click(&client, "trix-editor").await;
+    click(&client, "trix-toolbar .trix-button--icon-heading-1").await;
+    type_into(&client, "trix-editor", "Programme\u{E007}The ").await;
+    click(&client, "trix-toolbar .trix-button--icon-bold").await;
+    type_into(&client, "trix-editor", "opening").await;
+    click(&client, "trix-toolbar .trix-button--icon-bold").await;
+    type_into(
+        &client,
+        "trix-editor",
+        " was held. Read more on the website",
+    )
+    .await;
+    // Select "the website" and make it a link through the toolbar's dialog.
+    js(
+        &client,
+        "const e = document.querySelector('trix-editor').editor;
+         const end = e.getDocument().toString().trimEnd().length;
+         e.setSelectedRange([end - 'the website'.length, end]); return end;",
+    )
+    .await;
+    click(&client, "trix-toolbar .trix-button--icon-link").await;
+    type_into(
+        &client,
+        "trix-toolbar [data-trix-dialog=href] input[name=href]",
+        "https://example.edu/programme",
+    )
+    .await;
+    click(
+        &client,
+        "trix-toolbar [data-trix-dialog=href] input[data-trix-method=setAttribute]",
+    )
+    .await;
+    js(
+        &client,
+        "document.getElementById('body-label').scrollIntoView();",
+    )
+    .await;
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join("editor-1366x900.png"), &png).expect("save");
+    client.set_window_size(390, 844).await.expect("phone size");
+    js(
+        &client,
+        "document.getElementById('body-label').scrollIntoView();",
+    )
+    .await;
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join("editor-390x844.png"), &png).expect("save");
+    let sizes = js(
+        &client,
+        "return [document.documentElement.scrollWidth, window.innerWidth];",
+    )
+    .await;
+    assert!(
+        sizes[0].as_u64() <= sizes[1].as_u64(),
+        "the editor page overflows a phone screen: {sizes}"
+    );
+    // The HTML source is one click away, and back.
+    click(&client, ".body-toggle").await;
+    let source = js(
+        &client,
+        "const t = document.getElementById('body'); return [t.offsetParent !== null, t.name, t.value];",
+    )
+    .await;
+    assert_eq!(source[0], true, "the source is shown");
+    assert_eq!(source[1], "body");
+    assert!(
+        source[2]
+            .as_str()
+            .is_some_and(|v| v.contains("<strong>opening</strong>") && v.contains("<h2>")),
+        "{source}"
+    );
+    click(&client, ".body-toggle").await;
+    assert_eq!(
+        js(
+            &client,
+            "return document.getElementById('body-input').name;"
+        )
+        .await,
+        "body"
+    );
+    click(&client, "button[name=action][value=publish]").await;
+    client
+        .wait()
+        .for_element(Locator::Css(".flash-success"))
+        .await
+        .expect("saved");
+
+    let res = app.client().get("/news/written-in-the-editor").await;
+    assert_eq!(res.status, awc::http::StatusCode::OK);
+    let doc = scraper::Html::parse_document(&res.body);
+    let one = |css: &str| {
+        let sel = scraper::Selector::parse(css).expect("selector");
+        doc.select(&sel)
+            .next()
+            .map(|e| e.text().collect::<String>())
+            .unwrap_or_else(|| panic!("no {css} in the published body:\n{}", res.body))
+    };
+    assert_eq!(one("article .prose h2"), "Programme");
+    assert_eq!(one("article .prose strong"), "opening");
+    assert_eq!(
+        one(r#"article .prose a[href="https://example.edu/programme"]"#),
+        "the website"
+    );
+    assert!(one("article .prose").contains("was held. Read more on"));
+    client.close().await.expect("close");
+}
+
+fn browser_trial(
+    name: &'static str,
+    test: fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
+) -> Trial {
+    Trial::ignorable_test(format!("browser::{name}"), move || {
+        if !enabled() {
+            return Ok(Completion::ignored_with(format!(
+                "{ENV} is not set, so this browser test was skipped"
+            )));
+        }
+        run_async(test())?;
+        Ok(Completion::Completed)
+    })
+}
+
 pub fn standalone() -> Vec<Trial> {
-    vec![Trial::ignorable_test(
-        "browser::pages_fit_phone_and_desktop_screens",
-        || {
-            if !enabled() {
-                return Ok(Completion::ignored_with(format!(
-                    "{ENV} is not set, so this browser test was skipped"
-                )));
-            }
-            run_async(pages_fit_phone_and_desktop_screens())?;
-            Ok(Completion::Completed)
-        },
-    )]
+    vec![
+        browser_trial("pages_fit_phone_and_desktop_screens", || {
+            Box::pin(pages_fit_phone_and_desktop_screens())
+        }),
+        browser_trial(
+            "a_report_written_in_the_rich_editor_is_published_formatted",
+            || Box::pin(a_report_written_in_the_rich_editor_is_published_formatted()),
+        ),
+    ]
 }

@@ -27,6 +27,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     the_article_list_filters_and_pages,
     the_audit_log_records_who_did_what,
     editors_manage_categories_and_tags,
+    admins_delete_users_and_hand_their_reports_over,
 ];
 
 fn id_of(res: &crate::common::Res) -> i32 {
@@ -407,6 +408,8 @@ struct Route {
     method: &'static str,
     path: String,
     needs: Action,
+    /// What an allowed request gets, when not 200 for GET and 303 for POST.
+    ok: Option<StatusCode>,
     form: Vec<(&'static str, String)>,
 }
 
@@ -441,30 +444,35 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
             method: "GET",
             path: "/admin".into(),
             needs: Action::ViewAdmin,
+            ok: None,
             form: vec![],
         },
         Route {
             method: "GET",
             path: "/admin/articles/new".into(),
             needs: Action::CreateArticle,
+            ok: None,
             form: vec![],
         },
         Route {
             method: "POST",
             path: "/admin/articles".into(),
             needs: Action::CreateArticle,
+            ok: None,
             form: article_form("Matrix draft"),
         },
         Route {
             method: "GET",
             path: format!("/admin/articles/{}/edit", target.id),
             needs: Action::EditAny,
+            ok: None,
             form: vec![],
         },
         Route {
             method: "POST",
             path: format!("/admin/articles/{}", target.id),
             needs: Action::EditAny,
+            ok: None,
             form: {
                 let mut f = article_form("Someone else's draft");
                 f.push(("version", "VERSION".into()));
@@ -475,24 +483,28 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
             method: "GET",
             path: format!("/admin/articles/{}/delete", target.id),
             needs: Action::EditAny,
+            ok: None,
             form: vec![],
         },
         Route {
             method: "GET",
             path: "/admin/pages".into(),
             needs: Action::ManagePages,
+            ok: None,
             form: vec![],
         },
         Route {
             method: "GET",
             path: "/admin/pages/new".into(),
             needs: Action::ManagePages,
+            ok: None,
             form: vec![],
         },
         Route {
             method: "POST",
             path: "/admin/pages".into(),
             needs: Action::ManagePages,
+            ok: None,
             form: vec![
                 ("title", "Matrix page".into()),
                 ("body", "x".into()),
@@ -503,25 +515,130 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
             method: "GET",
             path: format!("/admin/pages/{page_id}/edit"),
             needs: Action::ManagePages,
+            ok: None,
             form: vec![],
         },
         Route {
             method: "GET",
             path: format!("/admin/pages/{page_id}/delete"),
             needs: Action::ManagePages,
+            ok: None,
             form: vec![],
         },
         Route {
             method: "GET",
             path: "/admin/settings".into(),
             needs: Action::ManageSettings,
+            ok: None,
             form: vec![],
         },
         Route {
             method: "POST",
             path: "/admin/settings".into(),
             needs: Action::ManageSettings,
+            ok: None,
             form: vec![("name", "Matrix Institute".into())],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/articles".into(),
+            needs: Action::ViewAdmin,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: format!("/admin/articles/{}/revisions", target.id),
+            needs: Action::EditAny,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: format!(
+                "/admin/articles/{}/revisions/compare?from=1&to=1",
+                target.id
+            ),
+            needs: Action::EditAny,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: format!("/admin/articles/{}/preview", target.id),
+            needs: Action::EditAny,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "POST",
+            path: format!("/admin/articles/{}/presence", target.id),
+            needs: Action::EditAny,
+            ok: Some(StatusCode::OK),
+            form: vec![],
+        },
+        Route {
+            method: "POST",
+            path: format!("/admin/articles/{}/preview-links", target.id),
+            needs: Action::EditAny,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/audit".into(),
+            needs: Action::ViewAudit,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/categories".into(),
+            needs: Action::ManageTaxonomy,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/tags".into(),
+            needs: Action::ManageTaxonomy,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/users".into(),
+            needs: Action::ManageUsers,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/users/new".into(),
+            needs: Action::ManageUsers,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: format!("/admin/users/{}/edit", owner.id),
+            needs: Action::ManageUsers,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: format!("/admin/users/{}/delete", owner.id),
+            needs: Action::ManageUsers,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/account/password".into(),
+            needs: Action::ViewAdmin,
+            ok: None,
+            form: vec![],
         },
     ];
     for role in [
@@ -557,11 +674,12 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
                     assert!(res.location().starts_with("/admin/login"), "{label}");
                 }
                 Some(r) if allows(r, route.needs) => {
-                    let ok = if route.method == "GET" {
-                        res.status == StatusCode::OK
-                    } else {
-                        res.status == StatusCode::SEE_OTHER
-                    };
+                    let ok = res.status
+                        == route.ok.unwrap_or(if route.method == "GET" {
+                            StatusCode::OK
+                        } else {
+                            StatusCode::SEE_OTHER
+                        });
                     assert!(ok, "{label}: {} {}", res.status, res.body);
                 }
                 Some(_) => {
@@ -975,4 +1093,96 @@ async fn editors_manage_categories_and_tags(app: TestApp) {
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
+}
+
+async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
+    let (admin, me) = app.signed_in("admin").await;
+    let (author, leaving) = app.signed_in("author").await;
+    let heir = app.user("editor");
+    let written = app.article(&leaving, "Written by the leaver", SaveAction::Draft);
+    let delete = format!("/admin/users/{}/delete", leaving.id);
+
+    let page = admin.get(&delete).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_contains(&page.body, "They wrote 1 report. Who takes it over?");
+    assert_contains(
+        &page.body,
+        &format!(r#"<option value="{}">{}"#, heir.id, heir.display_name),
+    );
+    assert_lacks(&page.body, &format!(r#"<option value="{}">"#, leaving.id));
+
+    // With reports and nobody to take them, nothing happens.
+    let token = admin.csrf().await;
+    let res = admin.post_form(&delete, &[("csrf_token", &token)]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_contains(
+        &res.body,
+        "choose who takes them over. Nothing was deleted.",
+    );
+    let res = admin
+        .post_form(
+            &delete,
+            &[("csrf_token", &token), ("heir", &leaving.id.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.reload(written.id).author_id, leaving.id);
+    assert_eq!(
+        author.get("/admin").await.status,
+        StatusCode::OK,
+        "still signed in"
+    );
+
+    // Nobody deletes themselves.
+    let res = admin
+        .post_form(
+            &format!("/admin/users/{}/delete", me.id),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_contains(&res.body, "You cannot delete your own account");
+
+    let res = admin
+        .post_form(
+            &delete,
+            &[("csrf_token", &token), ("heir", &heir.id.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.location(), "/admin/users");
+    let after = app.reload(written.id);
+    assert_eq!(after.author_id, heir.id);
+    assert_eq!(after.title, "Written by the leaver");
+    let gone = app.with_conn(|c| chronicle::accounts::find_by_id(c, leaving.id).expect("query"));
+    assert!(gone.is_none());
+    // Their session ended with them; their revision stays, without a name.
+    let res = author.get("/admin").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(res.location().starts_with("/admin/login"));
+    let revisions = admin
+        .get(&format!("/admin/articles/{}/revisions", written.id))
+        .await;
+    assert_contains(&revisions.body, "(deleted user)");
+    let log = admin.get("/admin/audit").await;
+    assert_contains(&log.body, "deleted user");
+    assert_contains(&log.body, &leaving.email);
+    // Someone without reports goes after a plain confirmation.
+    let idle = app.user("author");
+    let page = admin.get(&format!("/admin/users/{}/delete", idle.id)).await;
+    assert_lacks(&page.body, "Who takes");
+    let res = admin
+        .post_form(
+            &format!("/admin/users/{}/delete", idle.id),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        admin
+            .get(&format!("/admin/users/{}/delete", idle.id))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }

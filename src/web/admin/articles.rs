@@ -11,7 +11,7 @@ use crate::clock;
 use crate::content::articles::{self, Article, ArticleInput, ArticleWithNames, SaveAction, Status};
 use crate::content::categories::{self, Category};
 use crate::content::staff_list::{self, Filter};
-use crate::content::{ContentError, FieldErrors, previews};
+use crate::content::{ContentError, FieldErrors, presence, previews};
 use crate::web::AppState;
 use crate::web::admin::common;
 use crate::web::auth::Staff;
@@ -253,6 +253,30 @@ struct FormPage {
     conflict: Option<ConflictView>,
     /// Others who have this article open.
     others: Vec<String>,
+    /// Where the page asks every so often who else has the article open (an existing one).
+    presence_url: Option<String>,
+    editor: EditorAssets,
+}
+
+/// The rich editor's files, and the nonce that lets Trix insert its one `<style>` element.
+pub struct EditorAssets {
+    pub trix_js: String,
+    pub trix_css: String,
+    pub editor_js: String,
+    pub style_nonce: String,
+}
+
+impl EditorAssets {
+    fn new(state: &AppState) -> Self {
+        let mut bytes = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        EditorAssets {
+            trix_js: state.assets.url("vendor/trix/trix.umd.min.js"),
+            trix_css: state.assets.url("vendor/trix/trix.css"),
+            editor_js: state.assets.url("js/editor.js"),
+            style_nonce: crate::accounts::sessions::hex(&bytes),
+        }
+    }
 }
 
 /// The other person's save, shown when two people edited at once.
@@ -302,6 +326,8 @@ struct Parsed {
     input: ArticleInput,
     action: SaveAction,
     errors: FieldErrors,
+    /// "Save mine as a new draft", from the conflict page: a new article, not this one.
+    copy: bool,
 }
 
 /// A `datetime-local` value in the site's time zone, as UTC.
@@ -320,7 +346,7 @@ fn parse_local_time(raw: &str, tz: chrono_tz::Tz) -> Option<chrono::NaiveDateTim
 fn parse(form: &ArticleForm, tz: chrono_tz::Tz) -> Result<Parsed, AppError> {
     let mut errors = FieldErrors::default();
     let action = match form.action.as_str() {
-        "draft" => SaveAction::Draft,
+        "draft" | "copy" => SaveAction::Draft,
         "review" => SaveAction::Review,
         "publish" => SaveAction::Publish,
         "archive" => SaveAction::Archive,
@@ -361,6 +387,7 @@ fn parse(form: &ArticleForm, tz: chrono_tz::Tz) -> Result<Parsed, AppError> {
         },
         action,
         errors,
+        copy: form.action == "copy",
     })
 }
 
@@ -426,7 +453,9 @@ async fn show_form(
     } else {
         ctx.publish_at.clone()
     };
-    render_status(
+    let editor = EditorAssets::new(state);
+    let csp = crate::web::content_security_policy(Some(&editor.style_nonce));
+    let mut response = render_status(
         status,
         &FormPage {
             layout,
@@ -469,8 +498,18 @@ async fn show_form(
                 .existing
                 .filter(|a| may_edit(&staff.user, a))
                 .map(|a| format!("/admin/articles/{}/delete", a.id)),
+            presence_url: ctx
+                .existing
+                .map(|a| format!("/admin/articles/{}/presence", a.id)),
+            editor,
         },
-    )
+    )?;
+    if let Ok(value) = header::HeaderValue::from_str(&csp) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -574,7 +613,13 @@ pub async fn create(
     StaffForm { staff, form }: StaffForm<ArticleForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::CreateArticle)?;
-    let parsed = parse(&form, state.settings.timezone)?;
+    let mut parsed = parse(&form, state.settings.timezone)?;
+    if parsed.copy {
+        // The copy gets its own address; its title says what it is until someone renames it.
+        parsed.input.slug.clear();
+        let title: String = parsed.input.title.trim().chars().take(240).collect();
+        parsed.input.title = format!("{title} (copy)");
+    }
     if parsed.action.publishes() {
         staff.require(Action::Publish)?;
     }
@@ -609,7 +654,16 @@ pub async fn create(
     match result {
         Ok(article) => {
             audit_action(&state, &req, &staff, &article, action, false).await;
-            flash::success(&staff.session, saved_message(&state, &article, action));
+            let message = if parsed.copy {
+                format!(
+                    "Your version was saved as a new draft, “{}”. The report you were editing \
+                     keeps the other person's version.",
+                    article.title
+                )
+            } else {
+                saved_message(&state, &article, action)
+            };
+            flash::success(&staff.session, message);
             Ok(redirect_to_edit(article.id))
         }
         Err(ContentError::Invalid(errors)) => {
@@ -641,6 +695,55 @@ async fn editable(state: &AppState, staff: &Staff, id: i32) -> Result<Article, A
     Ok(article)
 }
 
+/// Notes that this person has the article open now; what the edit page says about others.
+async fn presence_notes(state: &AppState, id: i32, user_id: i32) -> Result<Vec<String>, AppError> {
+    let now = clock::now();
+    let seen = state
+        .db(move |conn| {
+            presence::touch(conn, id, user_id, now)?;
+            Ok(presence::others(conn, id, user_id, now)?)
+        })
+        .await?;
+    Ok(seen
+        .into_iter()
+        .map(|(name, seen)| match (now - seen).num_minutes() {
+            0 => format!("{name} has this report open and may be editing it."),
+            1 => format!("{name} opened this report a minute ago and may be editing it."),
+            m => format!("{name} opened this report {m} minutes ago and may be editing it."),
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+pub struct PresenceForm {
+    /// Sent when the page is closed: the note about this person goes at once.
+    #[serde(default)]
+    leave: String,
+}
+
+/// `POST /admin/articles/{id}/presence`: the edit page's heartbeat (every half minute while
+/// it is open, with JavaScript) and its goodbye. Answers with the notes about others, as JSON.
+pub async fn heartbeat(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, form }: StaffForm<PresenceForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = common::parse_id(&path)?;
+    editable(&state, &staff, id).await?;
+    let user_id = staff.user.id;
+    let others = if form.leave.is_empty() {
+        presence_notes(&state, id, user_id).await?
+    } else {
+        state
+            .db(move |conn| Ok(presence::leave(conn, id, user_id)?))
+            .await?;
+        Vec::new()
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "others": others })))
+}
+
 pub async fn edit_form(
     state: web::Data<AppState>,
     staff: Staff,
@@ -649,26 +752,7 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     let id = common::parse_id(&path)?;
     let article = editable(&state, &staff, id).await?;
-    let user_id = staff.user.id;
-    let now = clock::now();
-    let others = state
-        .db(move |conn| {
-            crate::content::presence::touch(conn, id, user_id, now)?;
-            Ok(crate::content::presence::others(conn, id, user_id, now)?)
-        })
-        .await?
-        .into_iter()
-        .map(|(name, seen)| {
-            let minutes = (now - seen).num_minutes();
-            match minutes {
-                0 => format!(
-                    "{name} opened this report less than a minute ago and may be editing it."
-                ),
-                1 => format!("{name} opened this report a minute ago and may be editing it."),
-                m => format!("{name} opened this report {m} minutes ago and may be editing it."),
-            }
-        })
-        .collect::<Vec<_>>();
+    let others = presence_notes(&state, id, staff.user.id).await?;
     if let Some(form) = restored_form(
         &state,
         query.restore.as_deref(),

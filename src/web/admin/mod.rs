@@ -31,6 +31,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/articles/{id}/delete", web::post().to(articles::delete))
         .route("/articles/{id}/revisions", web::get().to(revisions::list))
+        .route(
+            "/articles/{id}/presence",
+            web::post().to(articles::heartbeat),
+        )
         .route("/articles/{id}/preview", web::get().to(articles::preview))
         .route(
             "/articles/{id}/preview-links",
@@ -73,6 +77,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/new", web::get().to(users::new_form))
         .route("/users/{id}/edit", web::get().to(users::edit_form))
         .route("/users/{id}", web::post().to(users::update))
+        .route("/users/{id}/delete", web::get().to(users::confirm_delete))
+        .route("/users/{id}/delete", web::post().to(users::delete))
         .route("/account/password", web::get().to(users::password_form))
         .route("/account/password", web::post().to(users::change_password))
         .route("/settings", web::get().to(settings::form))

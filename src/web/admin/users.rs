@@ -369,3 +369,114 @@ pub async fn change_password(
         ),
     }
 }
+
+/// The page that asks before deleting a user, and who takes over their reports.
+#[derive(Template)]
+#[template(path = "admin/user_delete.html")]
+struct DeletePage {
+    layout: Layout,
+    user: User,
+    /// How many reports they wrote.
+    written: i64,
+    /// Who may take those reports over: other active users, (id, "Name (email)").
+    heirs: Vec<(i32, String)>,
+    error: Option<String>,
+}
+
+async fn delete_page(
+    state: &AppState,
+    staff: &Staff,
+    user: User,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = user.id;
+    let (written, all) = state
+        .db(move |conn| {
+            Ok((
+                accounts::article_count(conn, id)?,
+                accounts::all_users(conn)?,
+            ))
+        })
+        .await?;
+    let heirs = all
+        .into_iter()
+        .filter(|u| u.id != id && !u.disabled)
+        .map(|u| (u.id, format!("{} ({})", u.display_name, u.email)))
+        .collect();
+    render_status(
+        status,
+        &DeletePage {
+            layout: common::layout(state, staff, "Delete user")?,
+            user,
+            written,
+            heirs,
+            error,
+        },
+    )
+}
+
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageUsers)?;
+    let user = load(&state, &path).await?;
+    delete_page(&state, &staff, user, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    heir: String,
+}
+
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, form }: StaffForm<DeleteForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Action::ManageUsers)?;
+    let user = load(&state, &path).await?;
+    let heir = form.heir.trim().parse::<i32>().ok();
+    let (id, by) = (user.id, staff.user.id);
+    match state
+        .db(move |conn| Ok(accounts::delete_user(conn, id, by, heir)))
+        .await?
+    {
+        Ok(gone) => {
+            let detail = match heir {
+                Some(h) => format!("{} (reports given to user {h})", gone.email),
+                None => gone.email.clone(),
+            };
+            state
+                .audit(
+                    Some(&staff.user),
+                    "",
+                    "deleted user",
+                    &detail,
+                    &state.client_of(&req),
+                )
+                .await;
+            flash::success(
+                &staff.session,
+                format!("{} was deleted.", gone.display_name),
+            );
+            Ok(common::see_other("/admin/users"))
+        }
+        Err(AccountError::Database(e)) => Err(e.into()),
+        Err(e) => {
+            let message = format!("{} Nothing was deleted.", capitalised(&e.to_string()));
+            delete_page(
+                &state,
+                &staff,
+                user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+            )
+            .await
+        }
+    }
+}

@@ -1,0 +1,174 @@
+// The article form's progressive enhancements. Without JavaScript the form is complete: the
+// body is a textarea that takes plain text or basic HTML. With it:
+// - the textarea becomes a Trix rich-text editor (vendored, assets/vendor/trix), unless the
+//   body holds markup Trix cannot keep (tables, small headings, embeds…), which stays as HTML;
+// - a button switches between the editor and the HTML source;
+// - the page tells the server every half minute that it is still open, and shows who else has
+//   the report open;
+// - leaving with unsaved changes asks first.
+(function () {
+  "use strict";
+
+  var form = document.querySelector("form.article-form");
+  if (!form) return;
+  var csrf = form.querySelector("input[name=csrf_token]");
+  var submitting = false;
+  var dirty = false;
+  form.addEventListener("submit", function () { submitting = true; });
+  form.addEventListener("input", function () { dirty = true; });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty && !submitting) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  // --- Presence heartbeat --------------------------------------------------------------
+  var notes = document.querySelector(".presence-notes[data-presence-url]");
+  if (notes && csrf && window.fetch) {
+    var url = notes.getAttribute("data-presence-url");
+    var show = function (lines) {
+      while (notes.firstChild) notes.removeChild(notes.firstChild);
+      lines.forEach(function (line) {
+        var p = document.createElement("p");
+        p.className = "flash flash-notice presence";
+        p.textContent = line;
+        notes.appendChild(p);
+      });
+    };
+    var beat = function () {
+      var body = new URLSearchParams({ csrf_token: csrf.value });
+      fetch(url, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (res) {
+          if (res.redirected || !res.ok) {
+            if (res.redirected) {
+              show(["You have been signed out. Your text is safe: press a save button, sign in, " +
+                    "and the form comes back filled in."]);
+            }
+            return null;
+          }
+          return res.json();
+        })
+        .then(function (data) { if (data && data.others) show(data.others); })
+        .catch(function () { /* offline for a moment: try again at the next beat */ });
+    };
+    window.setInterval(beat, 30000);
+    window.addEventListener("pagehide", function () {
+      if (submitting || !navigator.sendBeacon) return;
+      navigator.sendBeacon(url, new URLSearchParams({ csrf_token: csrf.value, leave: "1" }));
+    });
+  }
+
+  // --- Rich-text editor --------------------------------------------------------------
+  var source = document.getElementById("body");
+  if (!source || !window.Trix || !window.customElements) return;
+
+  // The report's title is the page's h1, so the editor's one heading level is h2.
+  Trix.config.blockAttributes.heading1.tagName = "h2";
+  Trix.config.lang.heading1 = "Heading";
+
+  // Elements the server keeps but Trix would silently drop when it loads the text.
+  var UNSUPPORTED = /<(table|h3|h4|iframe|sub|sup|hr|code|u|s|caption|ol\s+start)\b/i;
+
+  var escapeHtml = function (text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  };
+  // Plain text (as typed without JavaScript) becomes paragraphs, as the server would do.
+  var asHtml = function (text) {
+    if (/<[a-zA-Z\/!]/.test(text)) return text;
+    return text.replace(/\r\n/g, "\n").split(/\n\s*\n/).map(function (p) {
+      p = p.trim();
+      return p ? "<p>" + escapeHtml(p).replace(/\n/g, "<br>") + "</p>" : "";
+    }).join("");
+  };
+
+  var field = source.closest(".field");
+  var label = field.querySelector("label[for=body]");
+  var hint = document.getElementById("body-hint");
+  label.id = "body-label";
+
+  var input = document.createElement("input");
+  input.type = "hidden";
+  input.id = "body-input";
+  input.value = asHtml(source.value);
+
+  var editor = document.createElement("trix-editor");
+  editor.setAttribute("input", "body-input");
+  editor.id = "body-editor";
+  editor.className = "prose trix-content";
+  editor.setAttribute("aria-labelledby", "body-label");
+  editor.setAttribute("aria-describedby", "body-hint");
+
+  var toggle = document.createElement("button");
+  toggle.type = "button";
+  toggle.className = "button secondary small body-toggle";
+
+  var visual = false;
+  var useVisual = function () {
+    input.name = "body";
+    source.removeAttribute("name");
+    source.hidden = true;
+    editor.hidden = false;
+    if (editor.toolbarElement) editor.toolbarElement.hidden = false;
+    label.setAttribute("for", "body-editor");
+    toggle.textContent = "Edit the HTML source";
+    hint.textContent = "Use the toolbar for headings, bold, links, quotes and lists. " +
+      "Anything unsafe is removed when you save.";
+    visual = true;
+  };
+  var useSource = function () {
+    source.name = "body";
+    input.removeAttribute("name");
+    source.hidden = false;
+    editor.hidden = true;
+    if (editor.toolbarElement) editor.toolbarElement.hidden = true;
+    label.setAttribute("for", "body");
+    toggle.textContent = "Back to the visual editor";
+    hint.textContent = "HTML source. Headings, lists, links, quotes and tables are kept; " +
+      "anything unsafe is removed when you save.";
+    visual = false;
+  };
+
+  toggle.addEventListener("click", function () {
+    if (visual) {
+      source.value = input.value;
+      useSource();
+      source.focus();
+    } else {
+      if (UNSUPPORTED.test(source.value) &&
+          !window.confirm("The visual editor cannot keep tables, small headings, embedded " +
+                          "videos and some other markup in this text; they would be lost " +
+                          "when you save. Switch anyway?")) {
+        return;
+      }
+      editor.editor.loadHTML(asHtml(source.value));
+      useVisual();
+      editor.focus();
+    }
+  });
+
+  // Files go through the media library; until the editor can upload there, refuse drops and
+  // pastes of files rather than keeping them only in this browser.
+  editor.addEventListener("trix-file-accept", function (event) {
+    if (!form.hasAttribute("data-upload-url")) event.preventDefault();
+  });
+  editor.addEventListener("trix-change", function () { dirty = true; });
+
+  source.parentNode.insertBefore(input, source);
+  source.parentNode.insertBefore(editor, source);
+  hint.parentNode.insertBefore(toggle, hint.nextSibling);
+  if (!form.hasAttribute("data-upload-url")) field.classList.add("no-uploads");
+
+  editor.addEventListener("trix-initialize", function () {
+    if (UNSUPPORTED.test(source.value)) {
+      useSource();
+      var note = document.createElement("p");
+      note.className = "hint";
+      note.textContent = "This text contains tables, small headings, embedded videos or other " +
+        "markup that the visual editor cannot keep, so it is shown as HTML.";
+      hint.parentNode.insertBefore(note, toggle);
+    } else {
+      useVisual();
+    }
+  }, { once: true });
+})();
