@@ -1,4 +1,4 @@
-// The article form's progressive enhancements. Without JavaScript the form is complete: the
+// The progressive enhancements of a form with a body (reports and static pages). Without JavaScript the form is complete: the
 // body is a textarea that takes plain text or basic HTML. With it:
 // - the textarea becomes a Trix rich-text editor (vendored, assets/vendor/trix), unless the
 //   body holds markup Trix cannot keep (tables, small headings, embeds…), which stays as HTML;
@@ -9,7 +9,8 @@
 (function () {
   "use strict";
 
-  var form = document.querySelector("form.article-form");
+  var source = document.getElementById("body");
+  var form = source && source.form;
   if (!form) return;
   var csrf = form.querySelector("input[name=csrf_token]");
   var submitting = false;
@@ -60,8 +61,7 @@
   }
 
   // --- Rich-text editor --------------------------------------------------------------
-  var source = document.getElementById("body");
-  if (!source || !window.Trix || !window.customElements) return;
+  if (!window.Trix || !window.customElements) return;
 
   // The report's title is the page's h1, so the editor's one heading level is h2.
   Trix.config.blockAttributes.heading1.tagName = "h2";

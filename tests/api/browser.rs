@@ -336,6 +336,16 @@ async fn a_report_written_in_the_rich_editor_is_published_formatted() {
         "the website"
     );
     assert!(one("article .prose").contains("was held. Read more on"));
+    // Static pages get the same editor.
+    client
+        .goto(&format!("{}/admin/pages/new", app.addr))
+        .await
+        .expect("new page");
+    client
+        .wait()
+        .for_element(Locator::Css("trix-editor#body-editor"))
+        .await
+        .expect("the page form has the rich editor too");
     client.close().await.expect("close");
 }
 

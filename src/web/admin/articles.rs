@@ -255,28 +255,7 @@ struct FormPage {
     others: Vec<String>,
     /// Where the page asks every so often who else has the article open (an existing one).
     presence_url: Option<String>,
-    editor: EditorAssets,
-}
-
-/// The rich editor's files, and the nonce that lets Trix insert its one `<style>` element.
-pub struct EditorAssets {
-    pub trix_js: String,
-    pub trix_css: String,
-    pub editor_js: String,
-    pub style_nonce: String,
-}
-
-impl EditorAssets {
-    fn new(state: &AppState) -> Self {
-        let mut bytes = [0u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-        EditorAssets {
-            trix_js: state.assets.url("vendor/trix/trix.umd.min.js"),
-            trix_css: state.assets.url("vendor/trix/trix.css"),
-            editor_js: state.assets.url("js/editor.js"),
-            style_nonce: crate::accounts::sessions::hex(&bytes),
-        }
-    }
+    editor: common::EditorAssets,
 }
 
 /// The other person's save, shown when two people edited at once.
@@ -453,9 +432,8 @@ async fn show_form(
     } else {
         ctx.publish_at.clone()
     };
-    let editor = EditorAssets::new(state);
-    let csp = crate::web::content_security_policy(Some(&editor.style_nonce));
-    let mut response = render_status(
+    let editor = common::EditorAssets::new(state);
+    let response = render_status(
         status,
         &FormPage {
             layout,
@@ -501,15 +479,10 @@ async fn show_form(
             presence_url: ctx
                 .existing
                 .map(|a| format!("/admin/articles/{}/presence", a.id)),
-            editor,
+            editor: editor.clone(),
         },
     )?;
-    if let Ok(value) = header::HeaderValue::from_str(&csp) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, value);
-    }
-    Ok(response)
+    Ok(editor.allow_style(response))
 }
 
 #[derive(Deserialize)]

@@ -51,3 +51,38 @@ pub struct ConfirmDelete {
 /// The form of a button that sends nothing but its CSRF token.
 #[derive(Deserialize)]
 pub struct EmptyForm {}
+
+/// The rich editor's files (`assets/vendor/trix`, `assets/js/editor.js`), and the nonce that
+/// lets Trix insert its one `<style>` element. A form page with a `textarea#body` includes
+/// `admin/editor_head.html` and answers through [`EditorAssets::allow_style`].
+#[derive(Clone)]
+pub struct EditorAssets {
+    pub trix_js: String,
+    pub trix_css: String,
+    pub editor_js: String,
+    pub style_nonce: String,
+}
+
+impl EditorAssets {
+    pub fn new(state: &AppState) -> Self {
+        let mut bytes = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        EditorAssets {
+            trix_js: state.assets.url("vendor/trix/trix.umd.min.js"),
+            trix_css: state.assets.url("vendor/trix/trix.css"),
+            editor_js: state.assets.url("js/editor.js"),
+            style_nonce: crate::accounts::sessions::hex(&bytes),
+        }
+    }
+
+    /// The page's Content-Security-Policy, with this nonce for styles.
+    pub fn allow_style(&self, mut response: HttpResponse) -> HttpResponse {
+        let csp = crate::web::content_security_policy(Some(&self.style_nonce));
+        if let Ok(value) = header::HeaderValue::from_str(&csp) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+        response
+    }
+}

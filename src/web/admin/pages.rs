@@ -46,6 +46,7 @@ struct FormPage {
     errors: FieldErrors,
     problem: Option<String>,
     delete_url: Option<String>,
+    editor: common::EditorAssets,
 }
 
 impl FormPage {
@@ -104,7 +105,8 @@ fn show_form(
     problem: Option<String>,
     delete_url: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    render_status(
+    let editor = common::EditorAssets::new(state);
+    let response = render_status(
         status,
         &FormPage {
             layout: common::layout(state, staff, heading)?,
@@ -115,8 +117,10 @@ fn show_form(
             errors,
             problem,
             delete_url,
+            editor: editor.clone(),
         },
-    )
+    )?;
+    Ok(editor.allow_style(response))
 }
 
 pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
