@@ -189,23 +189,7 @@ async fn a_report_written_in_the_rich_editor_is_published_formatted() {
         .set_window_size(1366, 900)
         .await
         .expect("window size");
-    client
-        .goto(&format!("{}/admin/login", app.addr))
-        .await
-        .expect("sign-in page");
-    type_into(&client, "#email", &editor.email).await;
-    type_into(&client, "#password", PASSWORD).await;
-    click(&client, "main form button[type=submit]").await;
-    let signed_in = client
-        .wait()
-        .for_element(Locator::Css(r#"form[action="/admin/logout"]"#))
-        .await;
-    if let Err(e) = signed_in {
-        let url = client.current_url().await;
-        let source = client.source().await;
-        panic!("not signed in ({e}): {url:?} {source:?}");
-    }
-
+    sign_in_as(&client, &app.addr, &editor.email).await;
     client
         .goto(&format!("{}/admin/articles/new", app.addr))
         .await
@@ -349,6 +333,140 @@ async fn a_report_written_in_the_rich_editor_is_published_formatted() {
     client.close().await.expect("close");
 }
 
+async fn sign_in_as(client: &Client, addr: &str, email: &str) {
+    client
+        .goto(&format!("{addr}/admin/login"))
+        .await
+        .expect("sign-in page");
+    type_into(client, "#email", email).await;
+    type_into(client, "#password", PASSWORD).await;
+    click(client, "main form button[type=submit]").await;
+    client
+        .wait()
+        .for_element(Locator::Css(r#"form[action="/admin/logout"]"#))
+        .await
+        .unwrap_or_else(|e| panic!("{email} is not signed in: {e}"));
+}
+
+async fn sign_out(client: &Client) {
+    click(client, r#"form[action="/admin/logout"] button"#).await;
+    client
+        .wait()
+        .for_element(Locator::Css("#email"))
+        .await
+        .expect("signed out");
+}
+
+/// Each role does its job in the browser: an author writes and submits for review, an editor
+/// finds it on the dashboard and publishes it, an admin adds a colleague.
+async fn author_editor_and_admin_each_do_their_job() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let author = app.user("author");
+    let editor = app.user("editor");
+    let admin = app.user("admin");
+    let driver = start_driver();
+    let client = browser(&driver).await;
+    client
+        .set_window_size(1024, 768)
+        .await
+        .expect("tablet size");
+
+    sign_in_as(&client, &app.addr, &author.email).await;
+    client
+        .goto(&format!("{}/admin/articles/new", app.addr))
+        .await
+        .expect("new report");
+    client
+        .wait()
+        .for_element(Locator::Css("trix-editor#body-editor"))
+        .await
+        .expect("editor");
+    assert!(
+        client
+            .find(Locator::Css("button[name=action][value=publish]"))
+            .await
+            .is_err(),
+        "an author has no Publish button"
+    );
+    type_into(&client, "#title", "From the author").await;
+    type_into(
+        &client,
+        "trix-editor",
+        "A seminar on coastal erosion took place.",
+    )
+    .await;
+    click(&client, "button[name=action][value=review]").await;
+    client
+        .wait()
+        .for_element(Locator::Css(".flash-success"))
+        .await
+        .expect("submitted");
+    assert_eq!(
+        app.client().get("/news/from-the-author").await.status,
+        awc::http::StatusCode::NOT_FOUND,
+        "not public while in review"
+    );
+    sign_out(&client).await;
+
+    sign_in_as(&client, &app.addr, &editor.email).await;
+    client
+        .goto(&format!("{}/admin", app.addr))
+        .await
+        .expect("dashboard");
+    client
+        .find(Locator::LinkText("From the author"))
+        .await
+        .expect("awaiting review on the dashboard")
+        .click()
+        .await
+        .expect("open it");
+    client
+        .wait()
+        .for_element(Locator::Css("trix-editor#body-editor"))
+        .await
+        .expect("editor");
+    click(&client, "button[name=action][value=publish]").await;
+    client
+        .wait()
+        .for_element(Locator::Css(".flash-success"))
+        .await
+        .expect("published");
+    let page = app.client().get("/news/from-the-author").await;
+    assert_eq!(page.status, awc::http::StatusCode::OK);
+    assert!(
+        page.body
+            .contains("A seminar on coastal erosion took place.")
+    );
+    sign_out(&client).await;
+
+    sign_in_as(&client, &app.addr, &admin.email).await;
+    client
+        .goto(&format!("{}/admin/users/new", app.addr))
+        .await
+        .expect("new user");
+    type_into(&client, "#email", "new.colleague@example.org").await;
+    type_into(&client, "#name", "New Colleague").await;
+    client
+        .find(Locator::Css("#role"))
+        .await
+        .expect("role")
+        .select_by_value("editor")
+        .await
+        .expect("choose editor");
+    type_into(&client, "#password", "a fresh long password").await;
+    click(&client, "main form button[type=submit]").await;
+    client
+        .wait()
+        .for_element(Locator::LinkText("New Colleague"))
+        .await
+        .expect("the new user is listed");
+    let created = app.with_conn(|c| {
+        chronicle::accounts::find_by_email(c, "new.colleague@example.org").expect("query")
+    });
+    assert_eq!(created.map(|u| u.role), Some("editor".to_owned()));
+    client.close().await.expect("close");
+}
+
 fn browser_trial(
     name: &'static str,
     test: fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
@@ -373,5 +491,8 @@ pub fn standalone() -> Vec<Trial> {
             "a_report_written_in_the_rich_editor_is_published_formatted",
             || Box::pin(a_report_written_in_the_rich_editor_is_published_formatted()),
         ),
+        browser_trial("author_editor_and_admin_each_do_their_job", || {
+            Box::pin(author_editor_and_admin_each_do_their_job())
+        }),
     ]
 }
