@@ -320,6 +320,12 @@ async fn a_report_written_in_the_rich_editor_is_published_formatted() {
         "the website"
     );
     assert!(one("article .prose").contains("was held. Read more on"));
+    client
+        .goto(&format!("{}/news/written-in-the-editor", app.addr))
+        .await
+        .expect("public page");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join("editor-result-390x844.png"), &png).expect("save");
     // Static pages get the same editor.
     client
         .goto(&format!("{}/admin/pages/new", app.addr))
