@@ -92,6 +92,18 @@ struct ServeArgs {
     /// Comma-separated addresses of reverse proxies whose X-Forwarded-For header is believed.
     #[arg(long, env = "CHRONICLE_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<String>,
+    /// Folder for uploaded files (default: `media` beside the SQLite file, or ./data/media).
+    #[arg(long, env = "CHRONICLE_MEDIA_DIR")]
+    media_dir: Option<std::path::PathBuf>,
+    /// Largest file an upload may be, in bytes.
+    #[arg(long, env = "CHRONICLE_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024)]
+    max_upload_bytes: u64,
+    /// Largest image accepted, in pixels (width × height).
+    #[arg(long, env = "CHRONICLE_MAX_IMAGE_PIXELS", default_value_t = 50_000_000)]
+    max_image_pixels: u64,
+    /// Longest edge of a stored image, in pixels; larger uploads are scaled down.
+    #[arg(long, env = "CHRONICLE_IMAGE_MAX_EDGE", default_value_t = 2400)]
+    image_max_edge: u32,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -165,6 +177,12 @@ impl ServeArgs {
                     .map_err(|_| format!("CHRONICLE_TRUSTED_PROXIES: {p:?} is not an IP address"))
             })
             .collect::<Result<_, _>>()?;
+        if let Some(dir) = &self.media_dir {
+            s.media_dir = dir.clone();
+        }
+        s.max_upload_bytes = self.max_upload_bytes.max(1);
+        s.max_image_pixels = self.max_image_pixels.max(1);
+        s.image_max_edge = self.image_max_edge.clamp(480, 16_000);
         Ok(s)
     }
 }

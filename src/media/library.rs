@@ -1,0 +1,384 @@
+//! The media library in the database: files, their renditions, and where articles use them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+
+use crate::clock;
+use crate::db::DbConn;
+use crate::db::schema::{article_media, articles, media, media_variants, users};
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, on both backends.
+    fn lower(x: Text) -> Text;
+}
+
+/// `image` or `document`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Image,
+    Document,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Image => "image",
+            Kind::Document => "document",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "image" => Some(Kind::Image),
+            "document" => Some(Kind::Document),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = media)]
+pub struct Media {
+    pub id: i32,
+    pub hash: String,
+    pub kind: String,
+    pub mime: String,
+    pub storage_key: String,
+    pub original_name: String,
+    pub byte_size: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub uploaded_by: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Media {
+    pub fn is_image(&self) -> bool {
+        self.kind == Kind::Image.as_str()
+    }
+
+    /// The public address of the stored file.
+    pub fn url(&self) -> String {
+        format!("/media/{}", self.storage_key)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = media_variants)]
+pub struct Variant {
+    pub id: i32,
+    pub media_id: i32,
+    pub format: String,
+    pub width: i32,
+    pub height: i32,
+    pub storage_key: String,
+    pub byte_size: i64,
+}
+
+impl Variant {
+    pub fn url(&self) -> String {
+        format!("/media/{}", self.storage_key)
+    }
+}
+
+/// A new row of `media`.
+#[derive(Debug, Clone)]
+pub struct NewMedia {
+    pub hash: String,
+    pub kind: Kind,
+    pub mime: String,
+    pub storage_key: String,
+    pub original_name: String,
+    pub byte_size: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub uploaded_by: i32,
+}
+
+/// A new row of `media_variants`.
+#[derive(Debug, Clone)]
+pub struct NewVariant {
+    pub format: &'static str,
+    pub width: i32,
+    pub height: i32,
+    pub storage_key: String,
+    pub byte_size: i64,
+}
+
+pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Media>> {
+    media::table
+        .find(id)
+        .select(Media::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<Media>> {
+    media::table
+        .filter(media::hash.eq(hash))
+        .select(Media::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The file stored under `key` (the main file or a rendition).
+pub fn find_by_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<Media>> {
+    let owner: Option<i32> = media_variants::table
+        .filter(media_variants::storage_key.eq(key))
+        .select(media_variants::media_id)
+        .first(conn)
+        .optional()?;
+    match owner {
+        Some(id) => find(conn, id),
+        None => media::table
+            .filter(media::storage_key.eq(key))
+            .select(Media::as_select())
+            .first(conn)
+            .optional(),
+    }
+}
+
+/// The renditions of an image, widest first, JPEG/PNG before WebP.
+pub fn variants(conn: &mut DbConn, media_id: i32) -> QueryResult<Vec<Variant>> {
+    media_variants::table
+        .filter(media_variants::media_id.eq(media_id))
+        .order((media_variants::width.desc(), media_variants::format.asc()))
+        .select(Variant::as_select())
+        .load(conn)
+}
+
+/// Adds a file and its renditions (inside the caller's transaction).
+pub fn insert(conn: &mut DbConn, new: &NewMedia, renditions: &[NewVariant]) -> QueryResult<Media> {
+    let now = clock::now();
+    let row: Media = diesel::insert_into(media::table)
+        .values((
+            media::hash.eq(&new.hash),
+            media::kind.eq(new.kind.as_str()),
+            media::mime.eq(&new.mime),
+            media::storage_key.eq(&new.storage_key),
+            media::original_name.eq(&new.original_name),
+            media::byte_size.eq(new.byte_size),
+            media::width.eq(new.width),
+            media::height.eq(new.height),
+            media::uploaded_by.eq(new.uploaded_by),
+            media::created_at.eq(now),
+            media::updated_at.eq(now),
+        ))
+        .get_result(conn)?;
+    for r in renditions {
+        diesel::insert_into(media_variants::table)
+            .values((
+                media_variants::media_id.eq(row.id),
+                media_variants::format.eq(r.format),
+                media_variants::width.eq(r.width),
+                media_variants::height.eq(r.height),
+                media_variants::storage_key.eq(&r.storage_key),
+                media_variants::byte_size.eq(r.byte_size),
+            ))
+            .execute(conn)?;
+    }
+    Ok(row)
+}
+
+/// What the library grid is narrowed to; empty or zero means "any".
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// `image`, `document` or empty.
+    pub kind: String,
+    pub uploaded_by: i32,
+    /// Words in the name, alt text or caption.
+    pub text: String,
+}
+
+/// A file with the name of the person who uploaded it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub media: Media,
+    pub uploader: String,
+    /// The smallest JPEG/PNG rendition (a thumbnail), for images.
+    pub thumbnail: Option<Variant>,
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped: String = text
+        .trim()
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+/// Lists the files matching `filter` (callers must keep the same one for the count).
+macro_rules! filtered {
+    ($filter:expr, $pattern:expr) => {{
+        let f = $filter;
+        let any_kind = f.kind.is_empty();
+        let any_uploader = f.uploaded_by == 0;
+        let any_text = f.text.trim().is_empty();
+        media::table
+            .filter(
+                media::kind
+                    .eq(f.kind.clone())
+                    .or(any_kind.into_sql::<Bool>()),
+            )
+            .filter(
+                media::uploaded_by
+                    .eq(f.uploaded_by)
+                    .or(any_uploader.into_sql::<Bool>()),
+            )
+            .filter(
+                lower(media::original_name)
+                    .like($pattern.clone())
+                    .escape('\\')
+                    .or(lower(media::alt).like($pattern.clone()).escape('\\'))
+                    .or(lower(media::caption).like($pattern.clone()).escape('\\'))
+                    .or(any_text.into_sql::<Bool>()),
+            )
+    }};
+}
+
+/// One page of the library, newest first, and how many files match in all.
+pub fn page(
+    conn: &mut DbConn,
+    filter: &Filter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<Listed>, i64)> {
+    let pattern = like_pattern(&filter.text);
+    let total: i64 = filtered!(filter, pattern).count().get_result(conn)?;
+    let rows: Vec<(Media, String)> = filtered!(filter, pattern)
+        .inner_join(users::table)
+        .order((media::created_at.desc(), media::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select((Media::as_select(), users::display_name))
+        .load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (media, uploader) in rows {
+        let thumbnail = if media.is_image() {
+            media_variants::table
+                .filter(media_variants::media_id.eq(media.id))
+                .filter(media_variants::format.ne("webp"))
+                .order(media_variants::width.asc())
+                .select(Variant::as_select())
+                .first(conn)
+                .optional()?
+        } else {
+            None
+        };
+        out.push(Listed {
+            media,
+            uploader,
+            thumbnail,
+        });
+    }
+    Ok((out, total))
+}
+
+/// The people who uploaded files, for the filter: (id, name).
+pub fn uploaders(conn: &mut DbConn) -> QueryResult<Vec<(i32, String)>> {
+    users::table
+        .filter(diesel::dsl::exists(
+            media::table.filter(media::uploaded_by.eq(users::id)),
+        ))
+        .order(users::display_name.asc())
+        .select((users::id, users::display_name))
+        .load(conn)
+}
+
+/// Changes the describing texts of a file.
+pub fn update_details(
+    conn: &mut DbConn,
+    id: i32,
+    alt: &str,
+    caption: &str,
+    credit: &str,
+) -> QueryResult<usize> {
+    diesel::update(media::table.find(id))
+        .set((
+            media::alt.eq(alt),
+            media::caption.eq(caption),
+            media::credit.eq(credit),
+            media::updated_at.eq(clock::now()),
+        ))
+        .execute(conn)
+}
+
+/// One place a file is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Use {
+    pub article_id: i32,
+    pub title: String,
+    /// "featured image", "gallery", "attachment" or "body".
+    pub role: String,
+}
+
+impl Use {
+    pub fn describe(&self) -> String {
+        format!("“{}” ({})", self.title, self.role)
+    }
+}
+
+/// Every article that uses the file, and how.
+pub fn uses(conn: &mut DbConn, id: i32) -> QueryResult<Vec<Use>> {
+    let featured: Vec<(i32, String)> = articles::table
+        .filter(articles::featured_media_id.eq(id))
+        .order(articles::id.asc())
+        .select((articles::id, articles::title))
+        .load(conn)?;
+    let listed: Vec<(i32, String, String)> = article_media::table
+        .inner_join(articles::table)
+        .filter(article_media::media_id.eq(id))
+        .order((articles::id.asc(), article_media::role.asc()))
+        .select((articles::id, articles::title, article_media::role))
+        .load(conn)?;
+    let mut out: Vec<Use> = featured
+        .into_iter()
+        .map(|(article_id, title)| Use {
+            article_id,
+            title,
+            role: "featured image".to_owned(),
+        })
+        .collect();
+    out.extend(listed.into_iter().map(|(article_id, title, role)| Use {
+        article_id,
+        title,
+        role,
+    }));
+    Ok(out)
+}
+
+/// Removes a file's rows, unless something uses it; returns the storage keys to delete.
+pub fn delete_unused(conn: &mut DbConn, id: i32) -> QueryResult<Result<Vec<String>, Vec<Use>>> {
+    let used = uses(conn, id)?;
+    if !used.is_empty() {
+        return Ok(Err(used));
+    }
+    let mut keys: Vec<String> = media_variants::table
+        .filter(media_variants::media_id.eq(id))
+        .select(media_variants::storage_key)
+        .load(conn)?;
+    let main: Option<String> = media::table
+        .find(id)
+        .select(media::storage_key)
+        .first(conn)
+        .optional()?;
+    let Some(main) = main else {
+        return Err(diesel::result::Error::NotFound);
+    };
+    if !keys.contains(&main) {
+        keys.push(main);
+    }
+    diesel::delete(media_variants::table.filter(media_variants::media_id.eq(id))).execute(conn)?;
+    diesel::delete(media::table.find(id)).execute(conn)?;
+    Ok(Ok(keys))
+}
