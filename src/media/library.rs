@@ -84,6 +84,11 @@ impl Variant {
     pub fn url(&self) -> String {
         format!("/media/{}", self.storage_key)
     }
+
+    /// "512 KB".
+    pub fn size_label(&self) -> String {
+        super::inspect::size_label(self.byte_size.max(0) as u64)
+    }
 }
 
 /// A new row of `media`.

@@ -8,6 +8,7 @@ mod admin;
 mod browser;
 mod cli;
 mod common;
+mod media;
 mod public;
 mod schema;
 mod sessions;
@@ -23,6 +24,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "site", site::TESTS);
     common::add_backend_tests(&mut trials, "workflow", workflow::TESTS);
     common::add_backend_tests(&mut trials, "cli", cli::TESTS);
+    common::add_backend_tests(&mut trials, "media", media::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
     trials.extend(browser::standalone());
