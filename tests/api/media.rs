@@ -27,6 +27,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     uploads_need_the_form_token,
     media_is_served_with_safe_headers_and_byte_ranges,
     the_library_filters_and_edits_descriptions,
+    reports_show_featured_image_gallery_and_documents,
 ];
 
 // ---------- Files made for the tests ----------
@@ -811,4 +812,164 @@ async fn the_library_filters_and_edits_descriptions(app: TestApp) {
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_contains(&res.body, "at most 300 characters");
+}
+
+async fn reports_show_featured_image_gallery_and_documents(app: TestApp) {
+    let (editor, me) = app.signed_in("editor").await;
+    let hall = uploaded(&editor, "hall.jpg", &jpeg(1200, 800)).await;
+    let first = uploaded(&editor, "first.jpg", &jpeg(640, 480)).await;
+    let second = uploaded(&editor, "second.jpg", &jpeg(500, 500)).await;
+    let programme = uploaded(&editor, "programme.pdf", &pdf(3000)).await;
+    let token = token(&editor).await;
+    editor
+        .post_form(
+            &format!("/admin/media/{hall}"),
+            &[
+                ("csrf_token", &token),
+                ("alt", "The great hall, full"),
+                ("caption", "The opening session"),
+                ("credit", "Photo: Press office"),
+            ],
+        )
+        .await;
+    let article = app.article(&me, "Conference in the great hall", SaveAction::Publish);
+    let edit = editor
+        .get(&format!("/admin/articles/{}/edit", article.id))
+        .await;
+    assert_contains(
+        &edit.body,
+        &format!("href=\"/admin/articles/{}/media\"", article.id),
+    );
+    let page_path = format!("/admin/articles/{}/media", article.id);
+    let page = editor.get(&page_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_contains(&page.body, "hall.jpg");
+    assert_contains(&page.body, "programme.pdf");
+    // A document cannot be the featured image.
+    let res = editor
+        .post_form(
+            &page_path,
+            &[("csrf_token", &token), ("featured", &programme.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_contains(&res.body, "Only images from the library");
+    let (hall_s, first_s, second_s, programme_s) = (
+        hall.to_string(),
+        format!("gallery_{first}"),
+        format!("gallery_{second}"),
+        format!("attach_{programme}"),
+    );
+    let (first_order, second_order) = (format!("order_{first}"), format!("order_{second}"));
+    let res = editor
+        .post_form(
+            &page_path,
+            &[
+                ("csrf_token", &token),
+                ("featured", &hall_s),
+                (&first_s, "on"),
+                (&first_order, "2"),
+                (&second_s, "on"),
+                (&second_order, "1"),
+                (&programme_s, "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    // The article page: a responsive, sized featured image whose srcset widths are real.
+    let visitor = app.client();
+    let public = visitor.get(&format!("/news/{}", article.slug)).await;
+    assert_eq!(public.status, StatusCode::OK);
+    let key = |id: i32, w: u32, ext: &str| {
+        let main = row(&app, id).storage_key;
+        let hash = main
+            .split('/')
+            .nth(1)
+            .and_then(|n| n.split('-').next())
+            .unwrap_or_default()
+            .to_owned();
+        format!("/media/{}/{hash}-{w}.{ext}", &hash[..2])
+    };
+    assert_contains(
+        &public.body,
+        &format!(
+            "srcset=\"{} 480w, {} 960w, {} 1200w\"",
+            key(hall, 480, "jpg"),
+            key(hall, 960, "jpg"),
+            key(hall, 1200, "jpg")
+        ),
+    );
+    assert_contains(
+        &public.body,
+        &format!(
+            "<source type=\"image/webp\" srcset=\"{} 480w, {} 960w, {} 1200w\"",
+            key(hall, 480, "webp"),
+            key(hall, 960, "webp"),
+            key(hall, 1200, "webp")
+        ),
+    );
+    assert_contains(
+        &public.body,
+        "width=\"1200\" height=\"800\" alt=\"The great hall, full\" loading=\"lazy\" decoding=\"async\"",
+    );
+    assert_contains(&public.body, "sizes=\"");
+    assert_contains(&public.body, "The opening session");
+    assert_contains(&public.body, "Photo: Press office");
+    // Link previews use it.
+    assert_contains(
+        &public.body,
+        &format!(
+            "<meta property=\"og:image\" content=\"{}{}\">",
+            app.addr,
+            key(hall, 1200, "jpg")
+        ),
+    );
+    assert_contains(
+        &public.body,
+        "<meta property=\"og:image:width\" content=\"1200\">",
+    );
+    assert_contains(&public.body, "content=\"summary_large_image\"");
+    // The gallery: plain links to the large photos, in the chosen order, and its script.
+    let second_link = format!("<a href=\"{}\" data-lightbox", key(second, 500, "jpg"));
+    let first_link = format!("<a href=\"{}\" data-lightbox", key(first, 640, "jpg"));
+    let (at_second, at_first) = (
+        public
+            .body
+            .find(&second_link)
+            .expect("second photo in the gallery"),
+        public
+            .body
+            .find(&first_link)
+            .expect("first photo in the gallery"),
+    );
+    assert!(at_second < at_first, "gallery order");
+    assert_contains(&public.body, "js/gallery.js");
+    // Documents, with name and size.
+    assert_contains(&public.body, "programme.pdf</a> <small>(PDF,");
+    // Cards in the listing show the image too.
+    let home = visitor.get("/").await;
+    assert_contains(&home.body, &format!("{} 480w", key(hall, 480, "jpg")));
+    // Used files say where, and cannot be deleted.
+    let used = editor.get(&format!("/admin/media/{first}")).await;
+    assert_contains(&used.body, "Conference in the great hall</a> (gallery)");
+    let res = editor
+        .post_form(
+            &format!("/admin/media/{programme}/delete"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_contains(&res.body, "(attachment)");
+    // An author may not change the files of someone else's (published) report.
+    let (author, _) = app.signed_in("author").await;
+    assert_eq!(author.get(&page_path).await.status, StatusCode::FORBIDDEN);
+    let author_token = self::token(&author).await;
+    let res = author
+        .post_form(
+            &page_path,
+            &[("csrf_token", &author_token), ("featured", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.reload(article.id).featured_media_id, Some(hall));
 }

@@ -83,5 +83,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/media/{id}", web::get().to(media::show))
         .route("/media/{id}", web::post().to(media::update))
         .route("/media/{id}/delete", web::get().to(media::confirm_delete))
-        .route("/media/{id}/delete", web::post().to(media::delete));
+        .route("/media/{id}/delete", web::post().to(media::delete))
+        .route("/articles/{id}/media", web::get().to(media::article_media))
+        .route(
+            "/articles/{id}/media",
+            web::post().to(media::save_article_media),
+        );
 }
