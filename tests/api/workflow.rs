@@ -533,6 +533,18 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
         },
         Route {
             method: "GET",
+            path: format!("/admin/articles/{}/media", target.id),
+            needs: Action::EditAny,
+            form: vec![],
+        },
+        Route {
+            method: "POST",
+            path: format!("/admin/articles/{}/media", target.id),
+            needs: Action::EditAny,
+            form: vec![("featured", String::new())],
+        },
+        Route {
+            method: "GET",
             path: "/admin/media".into(),
             needs: Action::UploadMedia,
             form: vec![],
