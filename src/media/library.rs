@@ -346,6 +346,21 @@ pub fn uses(conn: &mut DbConn, id: i32) -> QueryResult<Vec<Use>> {
         .order((articles::id.asc(), article_media::role.asc()))
         .select((articles::id, articles::title, article_media::role))
         .load(conn)?;
+    // Images and links put into the text (the "insert" snippet, or by hand) name the key,
+    // which starts with the hash.
+    let hash: Option<String> = media::table
+        .find(id)
+        .select(media::hash)
+        .first(conn)
+        .optional()?;
+    let in_text: Vec<(i32, String)> = match hash {
+        Some(hash) if hash.len() > 2 => articles::table
+            .filter(articles::body_html.like(format!("%/media/{}/{hash}%", &hash[..2])))
+            .order(articles::id.asc())
+            .select((articles::id, articles::title))
+            .load(conn)?,
+        _ => Vec::new(),
+    };
     let mut out: Vec<Use> = featured
         .into_iter()
         .map(|(article_id, title)| Use {
@@ -358,6 +373,11 @@ pub fn uses(conn: &mut DbConn, id: i32) -> QueryResult<Vec<Use>> {
         article_id,
         title,
         role,
+    }));
+    out.extend(in_text.into_iter().map(|(article_id, title)| Use {
+        article_id,
+        title,
+        role: "in the text".to_owned(),
     }));
     Ok(out)
 }

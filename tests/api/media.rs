@@ -28,6 +28,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     media_is_served_with_safe_headers_and_byte_ranges,
     the_library_filters_and_edits_descriptions,
     reports_show_featured_image_gallery_and_documents,
+    images_put_into_the_text_count_as_used,
 ];
 
 // ---------- Files made for the tests ----------
@@ -972,4 +973,68 @@ async fn reports_show_featured_image_gallery_and_documents(app: TestApp) {
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(app.reload(article.id).featured_media_id, Some(hall));
+}
+
+async fn images_put_into_the_text_count_as_used(app: TestApp) {
+    let (editor, _) = app.signed_in("editor").await;
+    let id = uploaded(&editor, "choir.jpg", &jpeg(1600, 900)).await;
+    let token = token(&editor).await;
+    editor
+        .post_form(
+            &format!("/admin/media/{id}"),
+            &[
+                ("csrf_token", &token),
+                ("alt", "The choir \"Sevda\" on stage"),
+                ("caption", "Evening concert"),
+            ],
+        )
+        .await;
+    let page = editor.get(&format!("/admin/media/{id}")).await;
+    // The snippet, as the page shows it (escaped inside the text area).
+    let start = page
+        .body
+        .find("readonly aria-describedby=\"snippet-hint\">")
+        .expect("snippet")
+        + "readonly aria-describedby=\"snippet-hint\">".len();
+    let end = start
+        + page.body[start..]
+            .find("</textarea>")
+            .expect("end of snippet");
+    let snippet = page.body[start..end]
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#38;", "&");
+    assert_contains(
+        &snippet,
+        "-960.jpg\" alt=\"The choir &quot;Sevda&quot; on stage\" width=\"960\" height=\"540\"",
+    );
+    assert_contains(&snippet, "<figcaption>Evening concert</figcaption>");
+    let body = format!("<p>The concert began at seven.</p>{snippet}<p>Then the speeches.</p>");
+    let res = editor
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "Evening concert"),
+                ("summary", ""),
+                ("body", &body),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let public = app.client().get("/news/evening-concert").await;
+    assert_contains(&public.body, "-960.jpg\" alt=\"The choir");
+    assert_contains(&public.body, "<figcaption>Evening concert</figcaption>");
+    let used = editor.get(&format!("/admin/media/{id}")).await;
+    assert_contains(&used.body, "Evening concert</a> (in the text)");
+    let res = editor
+        .post_form(
+            &format!("/admin/media/{id}/delete"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_eq!(media_count(&app), 1);
 }

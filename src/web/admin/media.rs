@@ -519,6 +519,51 @@ struct EditPage {
     variants: Vec<Variant>,
     uses: Vec<Use>,
     errors: Vec<String>,
+    /// HTML to paste into a report's text.
+    snippet: String,
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The HTML that puts a file into a report's text: an image (at most 960 pixels wide) with
+/// its caption and credit, or a link to a document.
+fn snippet(media: &Media, variants: &[Variant]) -> String {
+    if !media.is_image() {
+        return format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            media.url(),
+            escape_html(&media.original_name)
+        );
+    }
+    let Some(v) = variants
+        .iter()
+        .filter(|v| v.format != "webp" && v.width <= 960)
+        .max_by_key(|v| v.width)
+    else {
+        return String::new();
+    };
+    let caption = [media.caption.trim(), media.credit.trim()]
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let figcaption = if caption.is_empty() {
+        String::new()
+    } else {
+        format!("<figcaption>{}</figcaption>", escape_html(&caption))
+    };
+    format!(
+        "<figure><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\">{figcaption}</figure>",
+        v.url(),
+        escape_html(&media.alt),
+        v.width,
+        v.height
+    )
 }
 
 async fn load(
@@ -577,6 +622,7 @@ async fn edit_page(
         .cloned();
     let page = EditPage {
         layout: common::layout(state, staff, &media.original_name)?,
+        snippet: snippet(&media, &variants),
         details: details(&media),
         uploader,
         uploaded: clock::short_date_time(media.created_at, state.settings.timezone),
