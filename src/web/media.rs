@@ -229,6 +229,9 @@ pub async fn serve(
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
+        // Stored files go out as they are: images and PDFs are compressed already, and a
+        // length the client can see makes ranges and download progress work.
+        .insert_header((header::CONTENT_ENCODING, "identity"))
         .insert_header((header::ETAG, etag));
     if let Some(d) = disposition {
         res.insert_header((header::CONTENT_DISPOSITION, d));

@@ -716,6 +716,10 @@ async fn media_is_served_with_safe_headers_and_byte_ranges(app: TestApp) {
         Some("public, max-age=31536000, immutable")
     );
     assert_eq!(res.header("accept-ranges").as_deref(), Some("bytes"));
+    assert_eq!(
+        res.header("content-length"),
+        Some(document.len().to_string())
+    );
     let disposition = res.header("content-disposition").unwrap_or_default();
     assert!(disposition.starts_with("attachment"), "{disposition}");
     assert_contains(&disposition, "Programme");
@@ -739,12 +743,21 @@ async fn media_is_served_with_safe_headers_and_byte_ranges(app: TestApp) {
         .await;
     assert_eq!(res.status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(res.body, document[30000..]);
-    assert_eq!(res.header("content-encoding"), None);
+    // Never compressed on the way: the byte positions are the file's.
+    assert_eq!(res.header("content-encoding").as_deref(), Some("identity"));
     let res = visitor
         .get_bytes(&url, &[("Range", &format!("bytes={len}-"))])
         .await;
     assert_eq!(res.status, StatusCode::RANGE_NOT_SATISFIABLE);
     assert_eq!(res.header("content-range"), Some(format!("bytes */{len}")));
+    let head = visitor.head(&url).await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert_eq!(
+        head.header("content-type").as_deref(),
+        Some("application/pdf")
+    );
+    assert_eq!(head.header("content-length"), Some(len.to_string()));
+    assert!(head.body.is_empty());
     // Images are shown, not downloaded.
     let id = uploaded(&editor, "hall.jpg", &jpeg(300, 200)).await;
     let key = row(&app, id).storage_key;
@@ -804,6 +817,46 @@ async fn the_library_filters_and_edits_descriptions(app: TestApp) {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let found = editor.get("/admin/media?q=wreaths").await;
     assert_contains(&found.body, "commemoration.jpg");
+    // 24 files a page.
+    let editor_id = app.with_conn(|c| {
+        media::table
+            .select(media::uploaded_by)
+            .first::<i32>(c)
+            .expect("uploader")
+    });
+    for n in 0..30 {
+        app.with_conn(|c| {
+            chronicle::media::library::insert(
+                c,
+                &chronicle::media::library::NewMedia {
+                    hash: format!("{n:064x}"),
+                    kind: chronicle::media::library::Kind::Document,
+                    mime: "application/pdf".into(),
+                    storage_key: format!("00/{n:064x}.pdf"),
+                    original_name: format!("minutes-{n:02}.pdf"),
+                    byte_size: 1000,
+                    width: None,
+                    height: None,
+                    uploaded_by: editor_id,
+                },
+                &[],
+            )
+            .expect("row")
+        });
+    }
+    let first_page = editor.get("/admin/media").await;
+    assert_contains(&first_page.body, "minutes-29.pdf");
+    assert_lacks(&first_page.body, "minutes-05.pdf");
+    assert_contains(
+        &first_page.body,
+        "rel=\"next\" href=\"/admin/media?page=2\"",
+    );
+    let second_page = editor.get("/admin/media?page=2").await;
+    assert_contains(&second_page.body, "minutes-05.pdf");
+    assert_eq!(
+        editor.get("/admin/media?page=3").await.status,
+        StatusCode::NOT_FOUND
+    );
     let too_long = "x".repeat(301);
     let res = editor
         .post_form(
