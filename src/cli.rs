@@ -246,6 +246,7 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
         settings.base_url
     );
     let housekeeping_pool = pool.clone();
+    let uploads_dir = settings.media_dir.join("tmp");
     let state = AppState::new(pool, settings);
     actix_web::rt::System::new().block_on(async move {
         let server = web::start_server(
@@ -255,13 +256,14 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
             args.workers,
         )
         .map_err(|e| format!("cannot start the server: {e}"))?;
-        actix_web::rt::spawn(housekeeping(housekeeping_pool));
+        actix_web::rt::spawn(housekeeping(housekeeping_pool, uploads_dir));
         server.await.map_err(|e| format!("the server stopped: {e}"))
     })
 }
 
-/// Background chores of a running server: removes expired sessions every hour.
-async fn housekeeping(pool: db::Pool) {
+/// Background chores of a running server: removes expired sessions, and uploads left behind
+/// by a server that stopped while receiving them, every hour.
+async fn housekeeping(pool: db::Pool, uploads_dir: std::path::PathBuf) {
     let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
@@ -276,6 +278,17 @@ async fn housekeeping(pool: db::Pool) {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => log::warn!("session clean-up failed: {e}"),
             Err(e) => log::warn!("session clean-up failed: {e}"),
+        }
+        let dir = uploads_dir.clone();
+        let stale = actix_web::web::block(move || {
+            crate::media::remove_stale_uploads(&dir, Duration::from_secs(3600))
+        })
+        .await;
+        match stale {
+            Ok(Ok(n)) if n > 0 => log::info!("removed {n} unfinished uploads"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => log::warn!("upload clean-up failed: {e}"),
+            Err(e) => log::warn!("upload clean-up failed: {e}"),
         }
     }
 }

@@ -241,6 +241,31 @@ pub fn delete(
     }
 }
 
+/// Removes temporary upload files older than `older_than` from `dir` (left by a server that
+/// stopped mid-upload); returns how many. A missing folder has none.
+pub fn remove_stale_uploads(dir: &Path, older_than: std::time::Duration) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_upload = path.extension().is_some_and(|x| x == "upload");
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= older_than);
+        if is_upload && old && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// The `Content-Type` of a stored file, from the extension of its key (keys are ours).
 pub fn mime_of_key(key: &str) -> Option<&'static str> {
     let extension = key.rsplit_once('.')?.1;
@@ -257,6 +282,29 @@ pub fn mime_of_key(key: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stale_uploads_are_removed() {
+        let dir = std::env::temp_dir().join(format!(
+            "chronicle-uploads-{}",
+            crate::accounts::sessions::hex(&rand::random::<[u8; 8]>())
+        ));
+        assert_eq!(
+            remove_stale_uploads(&dir, std::time::Duration::ZERO).ok(),
+            Some(0)
+        );
+        assert!(std::fs::create_dir_all(&dir).is_ok());
+        assert!(std::fs::write(dir.join("a.upload"), b"x").is_ok());
+        assert!(std::fs::write(dir.join("keep.txt"), b"x").is_ok());
+        let hour = std::time::Duration::from_secs(3600);
+        assert_eq!(remove_stale_uploads(&dir, hour).ok(), Some(0));
+        assert_eq!(
+            remove_stale_uploads(&dir, std::time::Duration::ZERO).ok(),
+            Some(1)
+        );
+        assert!(dir.join("keep.txt").exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn names_are_shown_with_the_real_type() {

@@ -236,7 +236,12 @@ fn prepare_image(path: &Path, detected: Detected, limits: Limits) -> Result<Prep
         Format::Jpeg
     };
     let (width, height) = (image.width(), image.height());
-    let failed = |_| Refusal::DamagedImage(detected.label());
+    // An encoder failing on a decoded image is our fault, not the file's; it is logged, and
+    // the person is told the image could not be processed.
+    let failed = |e: String| {
+        log::error!("encoding an image rendition failed: {e}");
+        Refusal::DamagedImage(detected.label())
+    };
     let mut renditions = Vec::new();
     for w in rendition_widths(width) {
         let scaled = if w == width {
