@@ -92,6 +92,18 @@ struct ServeArgs {
     /// Comma-separated addresses of reverse proxies whose X-Forwarded-For header is believed.
     #[arg(long, env = "CHRONICLE_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<String>,
+    /// Folder for uploaded files (default: `media` beside the SQLite file, or ./data/media).
+    #[arg(long, env = "CHRONICLE_MEDIA_DIR")]
+    media_dir: Option<std::path::PathBuf>,
+    /// Largest file an upload may be, in bytes.
+    #[arg(long, env = "CHRONICLE_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024)]
+    max_upload_bytes: u64,
+    /// Largest image accepted, in pixels (width × height).
+    #[arg(long, env = "CHRONICLE_MAX_IMAGE_PIXELS", default_value_t = 50_000_000)]
+    max_image_pixels: u64,
+    /// Longest edge of a stored image, in pixels; larger uploads are scaled down.
+    #[arg(long, env = "CHRONICLE_IMAGE_MAX_EDGE", default_value_t = 2400)]
+    image_max_edge: u32,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -165,6 +177,12 @@ impl ServeArgs {
                     .map_err(|_| format!("CHRONICLE_TRUSTED_PROXIES: {p:?} is not an IP address"))
             })
             .collect::<Result<_, _>>()?;
+        if let Some(dir) = &self.media_dir {
+            s.media_dir = dir.clone();
+        }
+        s.max_upload_bytes = self.max_upload_bytes.max(1);
+        s.max_image_pixels = self.max_image_pixels.max(1);
+        s.image_max_edge = self.image_max_edge.clamp(480, 16_000);
         Ok(s)
     }
 }
@@ -228,6 +246,7 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
         settings.base_url
     );
     let housekeeping_pool = pool.clone();
+    let uploads_dir = settings.media_dir.join("tmp");
     let state = AppState::new(pool, settings);
     actix_web::rt::System::new().block_on(async move {
         let server = web::start_server(
@@ -237,13 +256,14 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
             args.workers,
         )
         .map_err(|e| format!("cannot start the server: {e}"))?;
-        actix_web::rt::spawn(housekeeping(housekeeping_pool));
+        actix_web::rt::spawn(housekeeping(housekeeping_pool, uploads_dir));
         server.await.map_err(|e| format!("the server stopped: {e}"))
     })
 }
 
-/// Background chores of a running server: removes expired sessions every hour.
-async fn housekeeping(pool: db::Pool) {
+/// Background chores of a running server: removes expired sessions, and uploads left behind
+/// by a server that stopped while receiving them, every hour.
+async fn housekeeping(pool: db::Pool, uploads_dir: std::path::PathBuf) {
     let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
@@ -258,6 +278,17 @@ async fn housekeeping(pool: db::Pool) {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => log::warn!("session clean-up failed: {e}"),
             Err(e) => log::warn!("session clean-up failed: {e}"),
+        }
+        let dir = uploads_dir.clone();
+        let stale = actix_web::web::block(move || {
+            crate::media::remove_stale_uploads(&dir, Duration::from_secs(3600))
+        })
+        .await;
+        match stale {
+            Ok(Ok(n)) if n > 0 => log::info!("removed {n} unfinished uploads"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => log::warn!("upload clean-up failed: {e}"),
+            Err(e) => log::warn!("upload clean-up failed: {e}"),
         }
     }
 }

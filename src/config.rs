@@ -42,6 +42,14 @@ pub struct Settings {
     /// Proxies whose `X-Forwarded-For` is believed (for the client address of sign-in
     /// throttling and the audit log). Empty: the peer address is the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Where uploaded files are kept (see [`default_media_dir`]).
+    pub media_dir: std::path::PathBuf,
+    /// Largest file accepted by an upload, in bytes.
+    pub max_upload_bytes: u64,
+    /// Largest image accepted, in pixels (width × height): a guard against decompression bombs.
+    pub max_image_pixels: u64,
+    /// Longest edge of a stored image; larger uploads are scaled down to it.
+    pub image_max_edge: u32,
 }
 
 impl Settings {
@@ -66,6 +74,10 @@ impl Settings {
             sitemap_chunk: 50_000,
             scheduler_every: Duration::from_secs(5),
             trusted_proxies: Vec::new(),
+            media_dir: default_media_dir(database_url),
+            max_upload_bytes: 25 * 1024 * 1024,
+            max_image_pixels: 50_000_000,
+            image_max_edge: 2400,
         }
     }
 
@@ -110,6 +122,17 @@ impl Settings {
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/chronicle.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
+/// The media folder when none is set: `media` beside the SQLite file, or `./data/media`.
+pub fn default_media_dir(database_url: &str) -> std::path::PathBuf {
+    match crate::db::Backend::from_url(database_url) {
+        Ok(crate::db::Backend::Sqlite { path }) => path
+            .parent()
+            .map(|dir| dir.join("media"))
+            .unwrap_or_else(|| std::path::PathBuf::from("media")),
+        _ => std::path::PathBuf::from("./data/media"),
+    }
+}
+
 /// `http://` + the bind address, with an unspecified host (0.0.0.0, [::]) read as localhost.
 pub fn default_base_url(bind: &str) -> String {
     let host_port = bind
@@ -152,6 +175,22 @@ mod tests {
         assert!(normalise_base_url("ftp://example.edu").is_err());
         assert!(normalise_base_url("example.edu").is_err());
         assert_eq!(default_base_url("0.0.0.0:80"), "http://127.0.0.1:80");
+    }
+
+    #[test]
+    fn media_lives_beside_the_sqlite_file() {
+        assert_eq!(
+            default_media_dir("sqlite:///var/lib/chronicle/site.db"),
+            std::path::PathBuf::from("/var/lib/chronicle/media")
+        );
+        assert_eq!(
+            default_media_dir("sqlite://site.db"),
+            std::path::PathBuf::from("media")
+        );
+        assert_eq!(
+            default_media_dir("postgres://u@h/db"),
+            std::path::PathBuf::from("./data/media")
+        );
     }
 
     #[test]

@@ -62,12 +62,23 @@ pub enum Action {
     ViewAudit,
     /// Create accounts, change names and roles, disable and enable them.
     ManageUsers,
+    /// See the media library, upload files, and change or delete one's own uploads.
+    UploadMedia,
+    /// Change or delete anyone's files in the media library.
+    ManageAnyMedia,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
     match action {
-        Action::ViewAdmin | Action::CreateArticle | Action::EditOwnUnpublished => true,
-        Action::EditAny | Action::Publish | Action::ManagePages | Action::ManageTaxonomy => {
+        Action::ViewAdmin
+        | Action::CreateArticle
+        | Action::EditOwnUnpublished
+        | Action::UploadMedia => true,
+        Action::EditAny
+        | Action::Publish
+        | Action::ManagePages
+        | Action::ManageTaxonomy
+        | Action::ManageAnyMedia => {
             matches!(role, Role::Admin | Role::Editor)
         }
         Action::ManageSettings | Action::ViewAudit | Action::ManageUsers => role == Role::Admin,
@@ -79,6 +90,12 @@ pub fn allows(role: Role, action: Action) -> bool {
 pub fn may_edit_article(role: Role, user_id: i32, author_id: i32, in_progress: bool) -> bool {
     allows(role, Action::EditAny)
         || (allows(role, Action::EditOwnUnpublished) && user_id == author_id && in_progress)
+}
+
+/// Whether `role` (user `user_id`) may change or delete a file uploaded by `uploader_id`.
+pub fn may_manage_media(role: Role, user_id: i32, uploader_id: i32) -> bool {
+    allows(role, Action::ManageAnyMedia)
+        || (allows(role, Action::UploadMedia) && user_id == uploader_id)
 }
 
 #[cfg(test)]
@@ -94,6 +111,9 @@ mod tests {
         assert!(!may_edit_article(Role::Author, 3, 3, false));
         assert!(!may_edit_article(Role::Author, 3, 4, true));
         assert!(may_edit_article(Role::Editor, 3, 4, false));
+        assert!(may_manage_media(Role::Author, 3, 3));
+        assert!(!may_manage_media(Role::Author, 3, 4));
+        assert!(may_manage_media(Role::Editor, 3, 4));
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }

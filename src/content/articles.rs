@@ -80,6 +80,8 @@ pub struct Article {
     pub updated_at: NaiveDateTime,
     /// The body without markup: for search, excerpts and reading time.
     pub body_text: String,
+    /// The image shown on cards, at the top of the article and in link previews.
+    pub featured_media_id: Option<i32>,
 }
 
 impl Article {

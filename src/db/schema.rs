@@ -76,6 +76,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         body_text -> Text,
+        featured_media_id -> Nullable<Integer>,
     }
 }
 
@@ -181,6 +182,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    media (id) {
+        id -> Integer,
+        hash -> Text,
+        kind -> Text,
+        mime -> Text,
+        storage_key -> Text,
+        original_name -> Text,
+        byte_size -> BigInt,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        alt -> Text,
+        caption -> Text,
+        credit -> Text,
+        uploaded_by -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media_variants (id) {
+        id -> Integer,
+        media_id -> Integer,
+        format -> Text,
+        width -> Integer,
+        height -> Integer,
+        storage_key -> Text,
+        byte_size -> BigInt,
+    }
+}
+
+diesel::table! {
+    article_media (article_id, media_id, role) {
+        article_id -> Integer,
+        media_id -> Integer,
+        role -> Text,
+        position -> Integer,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(articles -> categories (category_id));
@@ -192,6 +234,11 @@ diesel::joinable!(article_revisions -> users (saved_by));
 diesel::joinable!(preview_links -> articles (article_id));
 diesel::joinable!(article_presence -> articles (article_id));
 diesel::joinable!(article_presence -> users (user_id));
+diesel::joinable!(articles -> media (featured_media_id));
+diesel::joinable!(media -> users (uploaded_by));
+diesel::joinable!(media_variants -> media (media_id));
+diesel::joinable!(article_media -> articles (article_id));
+diesel::joinable!(article_media -> media (media_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -209,4 +256,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sign_in_throttle,
     audit_log,
     pages,
+    media,
+    media_variants,
+    article_media,
 );

@@ -82,25 +82,37 @@ fn check_origin(req: &HttpRequest) -> Result<(), AppError> {
     }
 }
 
+/// Checks a token sent another way than in a url-encoded form (a multipart upload's field,
+/// or a header from a script) against the session's, and the request's origin.
+pub fn verify_token(
+    req: &HttpRequest,
+    session: &Session,
+    submitted: Option<&str>,
+) -> Result<(), AppError> {
+    check_origin(req)?;
+    let submitted = submitted.ok_or(AppError::Csrf)?;
+    let expected = session
+        .get::<String>(KEY)
+        .ok()
+        .flatten()
+        .ok_or(AppError::Csrf)?;
+    if bool::from(submitted.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
+    }
+}
+
 /// Checks the token in a url-encoded body against the session's, then parses the body.
 fn verify_and_parse<T: DeserializeOwned>(
     req: &HttpRequest,
     session: &Session,
     body: &[u8],
 ) -> Result<T, AppError> {
-    check_origin(req)?;
     let submitted = serde_urlencoded::from_bytes::<TokenOnly>(body)
         .ok()
-        .and_then(|t| t.csrf_token)
-        .ok_or(AppError::Csrf)?;
-    let expected = session
-        .get::<String>(KEY)
-        .ok()
-        .flatten()
-        .ok_or(AppError::Csrf)?;
-    if !bool::from(submitted.as_bytes().ct_eq(expected.as_bytes())) {
-        return Err(AppError::Csrf);
-    }
+        .and_then(|t| t.csrf_token);
+    verify_token(req, session, submitted.as_deref())?;
     serde_urlencoded::from_bytes::<T>(body).map_err(|e| {
         AppError::bad_request(format!(
             "The form was incomplete or malformed ({e}), so nothing was changed."

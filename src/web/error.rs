@@ -27,6 +27,15 @@ pub enum AppError {
     Forbidden(String),
     #[error("CSRF check failed")]
     Csrf,
+    /// An upload that is refused for what it is (its type, its content): 422.
+    #[error("file not accepted: {0}")]
+    NotAccepted(String),
+    /// An upload larger than the site accepts: 413.
+    #[error("too large: {0}")]
+    TooLarge(String),
+    /// Refused because something still depends on it (a file used in articles): 409.
+    #[error("in use: {0}")]
+    InUse(String),
     #[error("sign-in required")]
     SignInRequired { next: String },
     #[error("the database is unavailable: {0}")]
@@ -63,6 +72,9 @@ impl AppError {
             AppError::SignInRequired { .. } => {
                 ("Please sign in", "Sign in to continue.".to_owned())
             }
+            AppError::NotAccepted(msg) => ("This file was not accepted", msg.clone()),
+            AppError::TooLarge(msg) => ("What you sent is too large", msg.clone()),
+            AppError::InUse(msg) => ("This is still in use", msg.clone()),
             AppError::DatabaseUnavailable(_) => (
                 "The site is temporarily unavailable",
                 "The database is not answering. Nothing you saved earlier is lost; please try \
@@ -141,6 +153,9 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::NotAccepted(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::InUse(_) => StatusCode::CONFLICT,
             AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -8,6 +8,7 @@ pub mod conditional;
 pub mod csrf;
 pub mod error;
 pub mod flash;
+pub mod media;
 pub mod public;
 pub mod render;
 pub mod scheduler;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub assets: AssetUrls,
     /// The clock of scheduled work (replaceable in tests).
     pub clock: crate::clock::Clock,
+    /// Where uploaded files are stored.
+    pub media: Arc<dyn crate::media::storage::Storage>,
     site: RwLock<Arc<SiteView>>,
 }
 
@@ -48,11 +51,15 @@ impl AppState {
     /// The state, with the site view loaded now if the database answers (else it starts
     /// from the defaults and the next refresh fills it in).
     pub fn new(pool: Pool, settings: Settings) -> Self {
+        let media = Arc::new(crate::media::storage::LocalDisk::new(
+            settings.media_dir.clone(),
+        ));
         let state = AppState {
             pool,
             settings,
             assets: AssetUrls::build(),
             clock: crate::clock::Clock::system(),
+            media,
             site: RwLock::new(Arc::new(SiteView::default())),
         };
         let defaults = state.site_defaults();
@@ -162,6 +169,11 @@ pub fn start_server(
             .wrap(Compress::default())
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
             .route("/assets/{hash}/{path:.*}", web::get().to(assets::serve))
+            .service(
+                web::resource("/media/{key:.*}")
+                    .route(web::get().to(media::serve))
+                    .route(web::head().to(media::serve)),
+            )
             .configure(public::routes)
             .service(
                 web::scope("/admin")

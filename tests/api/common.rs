@@ -142,6 +142,8 @@ pub struct TestApp {
     server: actix_web::dev::ServerHandle,
     // Last: dropped after the pool.
     _db: FreshDb,
+    /// The media folder (`settings.media_dir`), removed with the app.
+    _media: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -161,6 +163,8 @@ impl TestApp {
         settings.base_url = addr.clone();
         settings.demo_content = false;
         settings.db_pool_size = 4;
+        let media = tempfile::tempdir().expect("media dir");
+        settings.media_dir = media.path().to_path_buf();
         tune(&mut settings);
         let pool = chronicle::setup::open(&settings).expect("open database");
         let key = {
@@ -179,6 +183,7 @@ impl TestApp {
             backend,
             server: handle,
             _db: db,
+            _media: media,
         }
     }
 
@@ -328,6 +333,23 @@ impl Res {
     }
 }
 
+/// A response whose body is kept as bytes.
+#[derive(Debug)]
+pub struct RawRes {
+    pub status: StatusCode,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl RawRes {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
 /// A browser-like client: keeps cookies, never follows redirects.
 #[derive(Clone)]
 pub struct Client {
@@ -455,6 +477,47 @@ impl Client {
             req = req.insert_header((*k, *v));
         }
         self.read(req.send_form(&form).await).await
+    }
+
+    /// A GET whose body is kept as bytes (for files).
+    pub async fn get_bytes(&self, path: &str, headers: &[(&str, &str)]) -> RawRes {
+        let mut req = self
+            .inner
+            .get(self.url(path))
+            .insert_header(("Cookie", self.cookie_header()));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let mut res = req.send().await.expect("request sent");
+        let body = res
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .expect("response body");
+        RawRes {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: body.to_vec(),
+        }
+    }
+
+    /// A POST of a ready-made body (e.g. `multipart/form-data`).
+    pub async fn post_body(
+        &self,
+        path: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Res {
+        let mut req = self
+            .inner
+            .post(self.url(path))
+            .insert_header(("Cookie", self.cookie_header()))
+            .insert_header(("Content-Type", content_type));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        self.read(req.send_body(body).await).await
     }
 
     pub async fn post_raw(&self, path: &str, body: String) -> Res {

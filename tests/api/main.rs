@@ -8,6 +8,7 @@ mod admin;
 mod browser;
 mod cli;
 mod common;
+mod media;
 mod public;
 mod sanitizer;
 mod schema;
@@ -25,6 +26,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "workflow", workflow::TESTS);
     common::add_backend_tests(&mut trials, "cli", cli::TESTS);
     common::add_backend_tests(&mut trials, "sanitizer", sanitizer::TESTS);
+    common::add_backend_tests(&mut trials, "media", media::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
     trials.extend(sanitizer::standalone());

@@ -430,6 +430,26 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
         .expect("page")
         .id
     });
+    // A file uploaded by someone else (rows only: these routes do not read the stored file).
+    let media_id = app.with_conn(|c| {
+        chronicle::media::library::insert(
+            c,
+            &chronicle::media::library::NewMedia {
+                hash: "ab".repeat(32),
+                kind: chronicle::media::library::Kind::Image,
+                mime: "image/jpeg".into(),
+                storage_key: format!("ab/{}-800.jpg", "ab".repeat(32)),
+                original_name: "matrix.jpg".into(),
+                byte_size: 1000,
+                width: Some(800),
+                height: Some(600),
+                uploaded_by: owner.id,
+            },
+            &[],
+        )
+        .expect("media")
+        .id
+    });
     let article_form = |title: &str| {
         vec![
             ("title", title.to_owned()),
@@ -523,6 +543,42 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
             path: format!("/admin/pages/{page_id}/delete"),
             needs: Action::ManagePages,
             ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: format!("/admin/articles/{}/media", target.id),
+            needs: Action::EditAny,
+            form: vec![],
+        },
+        Route {
+            method: "POST",
+            path: format!("/admin/articles/{}/media", target.id),
+            needs: Action::EditAny,
+            form: vec![("featured", String::new())],
+        },
+        Route {
+            method: "GET",
+            path: "/admin/media".into(),
+            needs: Action::UploadMedia,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
+            path: format!("/admin/media/{media_id}"),
+            needs: Action::ManageAnyMedia,
+            form: vec![],
+        },
+        Route {
+            method: "POST",
+            path: format!("/admin/media/{media_id}"),
+            needs: Action::ManageAnyMedia,
+            form: vec![("alt", "Matrix alt text".into())],
+        },
+        Route {
+            method: "GET",
+            path: format!("/admin/media/{media_id}/delete"),
+            needs: Action::ManageAnyMedia,
             form: vec![],
         },
         Route {

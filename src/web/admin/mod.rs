@@ -5,6 +5,7 @@
 pub mod articles;
 pub mod audit;
 pub mod common;
+pub mod media;
 pub mod pages;
 pub mod revisions;
 pub mod settings;
@@ -82,5 +83,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::get().to(users::password_form))
         .route("/account/password", web::post().to(users::change_password))
         .route("/settings", web::get().to(settings::form))
-        .route("/settings", web::post().to(settings::save));
+        .route("/settings", web::post().to(settings::save))
+        .route("/media", web::get().to(media::library))
+        .route("/media", web::post().to(media::upload))
+        .route("/media/{id}", web::get().to(media::show))
+        .route("/media/{id}", web::post().to(media::update))
+        .route("/media/{id}/delete", web::get().to(media::confirm_delete))
+        .route("/media/{id}/delete", web::post().to(media::delete))
+        .route("/articles/{id}/media", web::get().to(media::article_media))
+        .route(
+            "/articles/{id}/media",
+            web::post().to(media::save_article_media),
+        );
 }

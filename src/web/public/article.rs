@@ -98,6 +98,11 @@ struct ArticlePage {
     older: Option<Link>,
     newer: Option<Link>,
     related: Vec<Card>,
+    featured: Option<crate::media::library::Picture>,
+    gallery: Vec<crate::media::library::Picture>,
+    attachments: Vec<crate::media::library::Attachment>,
+    /// The gallery's lightbox script.
+    gallery_js: String,
 }
 
 struct Loaded {
@@ -107,6 +112,23 @@ struct Loaded {
     older: Option<(String, String)>,
     newer: Option<(String, String)>,
     related: Vec<ArticleWithNames>,
+    media: crate::media::library::ArticleMedia,
+    related_pictures: super::CardPictures,
+}
+
+/// The article's images and files, and the featured images of its related reports.
+fn load_media(
+    conn: &mut crate::db::DbConn,
+    item: &ArticleWithNames,
+    related: &[ArticleWithNames],
+) -> Result<(crate::media::library::ArticleMedia, super::CardPictures), AppError> {
+    let a = &item.article;
+    let media = crate::media::library::for_article(conn, a.id, a.featured_media_id)?;
+    let ids: Vec<i32> = related
+        .iter()
+        .filter_map(|r| r.article.featured_media_id)
+        .collect();
+    Ok((media, crate::media::library::pictures(conn, &ids)?))
 }
 
 /// A description for previews: the summary, or the start of the text.
@@ -154,6 +176,7 @@ pub async fn show(
             let (older, newer) = listing::neighbours(conn, &item.article)?;
             let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
             let related = listing::related(conn, &item.article, &tag_ids, 3)?;
+            let (media, related_pictures) = load_media(conn, &item, &related)?;
             Ok(Ok(Loaded {
                 item,
                 views,
@@ -161,6 +184,8 @@ pub async fn show(
                 older,
                 newer,
                 related,
+                media,
+                related_pictures,
             }))
         })
         .await?;
@@ -191,7 +216,16 @@ fn render_page(
     let url = state.settings.absolute(&format!("/news/{}", a.slug));
     let description = description_of(item);
     let site = state.site();
-    let image = default_preview_image(state, &site.settings.name);
+    let image = match &loaded.media.featured {
+        Some(p) => crate::web::render::PreviewImage {
+            url: state.settings.absolute(&p.full_url),
+            width: p.full_width as u32,
+            height: p.full_height as u32,
+            alt: p.alt.clone(),
+        },
+        None => default_preview_image(state, &site.settings.name),
+    };
+    let own_image = loaded.media.featured.is_some();
     let tag_names: Vec<String> = loaded.tags.iter().map(|t| t.name.clone()).collect();
     let json_ld = serde_json::json!({
         "@context": "https://schema.org",
@@ -223,7 +257,7 @@ fn render_page(
         description: description.clone(),
         url: url.clone(),
         image,
-        own_image: false,
+        own_image,
         published_time: Some(clock::iso(published, tz)),
         modified_time: Some(clock::iso(a.updated_at, tz)),
         section: item.category_name.clone(),
@@ -268,8 +302,12 @@ fn render_page(
         related: loaded
             .related
             .iter()
-            .map(|r| Card::from(r, state))
+            .map(|r| Card::from(r, state).with_picture(r, &loaded.related_pictures))
             .collect(),
+        featured: loaded.media.featured.clone(),
+        gallery: loaded.media.gallery.clone(),
+        attachments: loaded.media.attachments.clone(),
+        gallery_js: state.assets.url("js/gallery.js"),
     })?;
     if is_preview {
         response.headers_mut().insert(
@@ -290,6 +328,7 @@ async fn load_any(state: &AppState, id: i32) -> Result<Loaded, AppError> {
         .db(move |conn| {
             let item = articles::find_with_names(conn, id)?.ok_or(AppError::NotFound)?;
             let tags = tags::of_article(conn, id)?;
+            let (media, related_pictures) = load_media(conn, &item, &[])?;
             Ok(Loaded {
                 views: item.article.view_count,
                 item,
@@ -297,6 +336,8 @@ async fn load_any(state: &AppState, id: i32) -> Result<Loaded, AppError> {
                 older: None,
                 newer: None,
                 related: Vec::new(),
+                media,
+                related_pictures,
             })
         })
         .await

@@ -76,12 +76,16 @@ async fn show(
         .with_canonical(state.settings.absolute(&canonical))
         .with_site_preview(state);
     layout.feeds.extend(spec.feeds);
+    let pictures = super::card_pictures(state, &items).await?;
     render(&ListingPage {
         layout,
         heading: spec.heading,
         intro: spec.intro,
         page,
-        cards: items.iter().map(|i| Card::from(i, state)).collect(),
+        cards: items
+            .iter()
+            .map(|i| Card::from(i, state).with_picture(i, &pictures))
+            .collect(),
         pager: Pager::new(&spec.path, page, total, PAGE_SIZE),
         empty_message: spec.empty_message,
     })

@@ -55,8 +55,8 @@ pub struct Card {
     pub summary: String,
     pub category: Option<String>,
     pub category_url: Option<String>,
-    /// The featured image, once articles have one (`src`, `alt`).
-    pub image: Option<(String, String)>,
+    /// The featured image.
+    pub image: Option<crate::media::library::Picture>,
     pub views: String,
 }
 
@@ -79,6 +79,36 @@ impl Card {
             image: None,
             views: views_label(a.view_count),
         }
+    }
+}
+
+/// The featured images of the articles behind a list of cards, by media id.
+pub type CardPictures = std::collections::HashMap<i32, crate::media::library::Picture>;
+
+pub async fn card_pictures<'a>(
+    state: &AppState,
+    items: impl IntoIterator<Item = &'a ArticleWithNames>,
+) -> Result<CardPictures, AppError> {
+    let ids: Vec<i32> = items
+        .into_iter()
+        .filter_map(|i| i.article.featured_media_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(CardPictures::new());
+    }
+    state
+        .db(move |conn| Ok(crate::media::library::pictures(conn, &ids)?))
+        .await
+}
+
+impl Card {
+    /// The card with its article's featured image, if it has one.
+    pub fn with_picture(mut self, item: &ArticleWithNames, pictures: &CardPictures) -> Card {
+        self.image = item
+            .article
+            .featured_media_id
+            .and_then(|id| pictures.get(&id).cloned());
+        self
     }
 }
 

@@ -76,6 +76,7 @@ pub async fn results(
     layout.query = q.clone();
     let base = format!("/search?q={}", utf8_percent_encode(&q, NON_ALPHANUMERIC));
     layout.canonical = Some(state.settings.absolute(&base));
+    let pictures = super::card_pictures(&state, hits.iter().map(|h| &h.item)).await?;
     render(&SearchPage {
         layout,
         searched,
@@ -83,7 +84,7 @@ pub async fn results(
         results: hits
             .into_iter()
             .map(|h| Result_ {
-                card: Card::from(&h.item, &state),
+                card: Card::from(&h.item, &state).with_picture(&h.item, &pictures),
                 excerpt_html: h.excerpt_html,
             })
             .collect(),
