@@ -3,6 +3,7 @@
 // - the textarea becomes a Trix rich-text editor (vendored, assets/vendor/trix), unless the
 //   body holds markup Trix cannot keep (tables, small headings, embeds…), which stays as HTML;
 // - a button switches between the editor and the HTML source;
+// - photos and PDFs dropped into the editor go to the media library;
 // - the page tells the server every half minute that it is still open, and shows who else has
 //   the report open;
 // - leaving with unsaved changes asks first.
@@ -66,6 +67,9 @@
   // The report's title is the page's h1, so the editor's one heading level is h2.
   Trix.config.blockAttributes.heading1.tagName = "h2";
   Trix.config.lang.heading1 = "Heading";
+  Trix.config.lang.attachFiles = "Add a photo or PDF (stored in the media library)";
+  // Captions are typed by people, not made of file names and sizes.
+  Trix.config.attachments.preview.caption = { name: false, size: false };
 
   // Elements the server keeps but Trix would silently drop when it loads the text.
   var UNSUPPORTED = /<(table|h3|h4|iframe|sub|sup|hr|code|u|s|caption|ol\s+start)\b/i;
@@ -147,17 +151,76 @@
     }
   });
 
-  // Files go through the media library; until the editor can upload there, refuse drops and
-  // pastes of files rather than keeping them only in this browser.
+  // Files dropped, pasted or attached go to the media library (images and PDFs; the server
+  // checks them again) and appear in the text from there. Forms without an upload address
+  // refuse files rather than keeping them only in this browser.
+  var uploadUrl = form.getAttribute("data-upload-url");
+  var problem = document.createElement("p");
+  problem.className = "field-error";
+  problem.setAttribute("role", "alert");
+  problem.hidden = true;
+  var complain = function (message) {
+    problem.textContent = message;
+    problem.hidden = false;
+  };
   editor.addEventListener("trix-file-accept", function (event) {
-    if (!form.hasAttribute("data-upload-url")) event.preventDefault();
+    if (!uploadUrl) {
+      event.preventDefault();
+      return;
+    }
+    var type = event.file.type || "";
+    if (!/^image\/(jpeg|png|webp|gif)$/.test(type) && type !== "application/pdf") {
+      event.preventDefault();
+      complain("“" + event.file.name + "” was not added: photos (JPEG, PNG, WebP, GIF) and " +
+               "PDF documents only.");
+    }
+  });
+  editor.addEventListener("trix-attachment-add", function (event) {
+    var attachment = event.attachment;
+    if (!attachment.file || !uploadUrl) return;
+    problem.hidden = true;
+    var data = new FormData();
+    data.append("file", attachment.file);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", uploadUrl, true);
+    xhr.setRequestHeader("X-CSRF-Token", csrf ? csrf.value : "");
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) attachment.setUploadProgress(e.loaded / e.total * 100);
+    });
+    xhr.addEventListener("load", function () {
+      var body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+      var file = body && body.files && body.files[0];
+      if (xhr.status === 201 && file) {
+        var attributes = { url: file.url };
+        if (file.width) {
+          attributes.width = file.width;
+          attributes.height = file.height;
+        } else {
+          attributes.href = file.href;
+        }
+        attachment.setAttributes(attributes);
+        dirty = true;
+      } else {
+        attachment.remove();
+        complain((body && body.error) ||
+                 "The upload failed (" + xhr.status + "). Nothing was added to the text.");
+      }
+    });
+    xhr.addEventListener("error", function () {
+      attachment.remove();
+      complain("The upload failed: the server could not be reached. Nothing was added.");
+    });
+    xhr.send(data);
   });
   editor.addEventListener("trix-change", function () { dirty = true; });
 
   source.parentNode.insertBefore(input, source);
   source.parentNode.insertBefore(editor, source);
   hint.parentNode.insertBefore(toggle, hint.nextSibling);
-  if (!form.hasAttribute("data-upload-url")) field.classList.add("no-uploads");
+  hint.parentNode.insertBefore(problem, hint);
+  if (!uploadUrl) field.classList.add("no-uploads");
 
   editor.addEventListener("trix-initialize", function () {
     if (UNSUPPORTED.test(source.value)) {

@@ -211,9 +211,9 @@ async fn a_report_written_in_the_rich_editor_is_published_formatted() {
     .await;
     assert_eq!(
         state,
-        serde_json::json!([true, "", "body", "none", true, true]),
+        serde_json::json!([true, "", "body", "none", true, false]),
         "textarea out of sight and unnamed, the editor's input named body, Trix's own style applied \
-         under the CSP nonce (dialogs hidden), file uploads hidden until the media library"
+         under the CSP nonce (dialogs hidden), the attach button shown"
     );
     type_into(&client, "#title", "Written in the editor").await;
     click(&client, "trix-editor").await;
@@ -272,6 +272,45 @@ async fn a_report_written_in_the_rich_editor_is_published_formatted() {
         sizes[0].as_u64() <= sizes[1].as_u64(),
         "the editor page overflows a phone screen: {sizes}"
     );
+    // A photo dropped into the text goes to the media library and is shown from there.
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const c = document.createElement('canvas'); c.width = 640; c.height = 480;
+             const g = c.getContext('2d'); g.fillStyle = '#2a6f4e'; g.fillRect(0, 0, 640, 480);
+             g.fillStyle = '#f4d35e'; g.fillRect(120, 90, 300, 200);
+             c.toBlob(b => {
+               const editor = document.querySelector('trix-editor').editor;
+               editor.setSelectedRange(editor.getDocument().toString().length - 1);
+               editor.insertFile(new File([b], 'hall.png', { type: 'image/png' }));
+               done(true);
+             }, 'image/png');",
+            vec![],
+        )
+        .await
+        .expect("insert a photo");
+    let mut uploaded = serde_json::Value::Null;
+    for _ in 0..100 {
+        uploaded = js(
+            &client,
+            "const a = document.querySelector('trix-editor').editor.getDocument().getAttachments();
+             return a.map(x => x.getURL() || '');",
+        )
+        .await;
+        if uploaded[0]
+            .as_str()
+            .is_some_and(|u| u.starts_with("/media/"))
+        {
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        uploaded[0]
+            .as_str()
+            .is_some_and(|u| u.starts_with("/media/")),
+        "the photo was uploaded: {uploaded}"
+    );
     // The HTML source is one click away, and back.
     click(&client, ".body-toggle").await;
     let source = js(
@@ -320,6 +359,21 @@ async fn a_report_written_in_the_rich_editor_is_published_formatted() {
         "the website"
     );
     assert!(one("article .prose").contains("was held. Read more on"));
+    let img = scraper::Selector::parse("article .prose figure img").expect("selector");
+    let photo = doc
+        .select(&img)
+        .next()
+        .unwrap_or_else(|| panic!("the photo is in the published text:\n{}", res.body));
+    assert_eq!(photo.value().attr("src"), uploaded[0].as_str());
+    assert_eq!(photo.value().attr("width"), Some("640"));
+    let stored: i64 = app.with_conn(|c| {
+        use diesel::prelude::*;
+        chronicle::db::schema::media::table
+            .count()
+            .get_result(c)
+            .expect("count")
+    });
+    assert_eq!(stored, 1, "the photo is in the media library");
     client
         .goto(&format!("{}/news/written-in-the-editor", app.addr))
         .await

@@ -29,6 +29,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     the_library_filters_and_edits_descriptions,
     reports_show_featured_image_gallery_and_documents,
     images_put_into_the_text_count_as_used,
+    the_rich_editor_uploads_with_a_header_token_and_gets_json,
 ];
 
 // ---------- Files made for the tests ----------
@@ -1089,5 +1090,42 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
         )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_eq!(media_count(&app), 1);
+}
+
+/// The rich editor sends one file with the token in a header and asks for JSON: the image's
+/// text-sized rendition, or the reason it was refused, with nothing stored.
+async fn the_rich_editor_uploads_with_a_header_token_and_gets_json(app: TestApp) {
+    let (client, _) = app.signed_in("author").await;
+    let token = token(&client).await;
+    let headers = [
+        ("X-CSRF-Token", token.as_str()),
+        ("Accept", "application/json"),
+    ];
+    let (content_type, body) = multipart(None, &[("hall.jpg", &jpeg(1800, 1200))]);
+    let res = client
+        .post_body("/admin/media", &content_type, &headers, body)
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let json: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
+    let file = &json["files"][0];
+    assert_eq!(file["width"], 960);
+    assert_eq!(file["height"], 640);
+    let url = file["url"].as_str().expect("url");
+    assert!(url.starts_with("/media/") && url.ends_with(".jpg"), "{url}");
+    assert_eq!(client.get(url).await.status, StatusCode::OK);
+
+    let (content_type, body) = multipart(None, &[("page.jpg", b"<html><script>x</script>")]);
+    let res = client
+        .post_body("/admin/media", &content_type, &headers, body)
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let json: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
+    assert!(
+        json["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("page.jpg") && e.contains("Nothing was stored")),
+        "{json}"
+    );
     assert_eq!(media_count(&app), 1);
 }

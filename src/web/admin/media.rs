@@ -476,11 +476,22 @@ pub async fn upload(
         } else {
             message.push_str(" Nothing was stored.");
         }
+        if wants_json(&req) {
+            let status = if only_too_large {
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+            };
+            return Ok(HttpResponse::build(status).json(serde_json::json!({ "error": message })));
+        }
         return Err(if only_too_large {
             AppError::TooLarge(message)
         } else {
             AppError::NotAccepted(message)
         });
+    }
+    if wants_json(&req) {
+        return inserted_json(&state, &accepted).await;
     }
     match accepted.as_slice() {
         [one] => {
@@ -505,6 +516,52 @@ pub async fn upload(
             Ok(common::see_other("/admin/media"))
         }
     }
+}
+
+/// Whether the upload came from a script (the rich editor) that wants JSON back.
+fn wants_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// What the rich editor needs to show an uploaded file in the text: for an image, the
+/// rendition at most 960 pixels wide (as the "insert" snippet uses) and its size; for a
+/// document, its address. One entry per file.
+async fn inserted_json(state: &AppState, accepted: &[Accepted]) -> Result<HttpResponse, AppError> {
+    let mut files = Vec::with_capacity(accepted.len());
+    for a in accepted {
+        let media = a.media.clone();
+        let id = media.id;
+        let variants = state
+            .db(move |conn| Ok(media_store::library::variants(conn, id)?))
+            .await?;
+        let shown = variants
+            .iter()
+            .filter(|v| v.format != "webp" && v.width <= 960)
+            .max_by_key(|v| v.width);
+        files.push(match (media.is_image(), shown) {
+            (true, Some(v)) => serde_json::json!({
+                "id": media.id,
+                "url": v.url(),
+                "href": v.url(),
+                "width": v.width,
+                "height": v.height,
+                "alt": media.alt,
+                "name": media.original_name,
+            }),
+            _ => serde_json::json!({
+                "id": media.id,
+                "url": media.url(),
+                "href": media.url(),
+                "name": media.original_name,
+            }),
+        });
+    }
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "files": files })))
 }
 
 #[derive(Template)]
