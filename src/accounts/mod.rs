@@ -59,8 +59,8 @@ pub enum AccountError {
     LastAdmin,
     #[error("you cannot delete your own account")]
     DeleteSelf,
-    #[error("this user wrote {0} report(s): choose who takes them over")]
-    HasArticles(i64),
+    #[error("this user wrote reports or uploaded files: choose who takes them over")]
+    HasWork,
     #[error("choose an active user to take the reports over")]
     BadHeir,
     #[error("the current password is not correct")]
@@ -220,16 +220,22 @@ pub fn update_user(
     })
 }
 
-/// How many articles a user wrote (all statuses).
-pub fn article_count(conn: &mut DbConn, user_id: i32) -> QueryResult<i64> {
-    crate::db::schema::articles::table
-        .filter(crate::db::schema::articles::author_id.eq(user_id))
+/// What a user owns: (articles written, in any status; files uploaded to the media library).
+pub fn owned_counts(conn: &mut DbConn, user_id: i32) -> QueryResult<(i64, i64)> {
+    use crate::db::schema::{articles, media};
+    let written = articles::table
+        .filter(articles::author_id.eq(user_id))
         .count()
-        .get_result(conn)
+        .get_result(conn)?;
+    let uploaded = media::table
+        .filter(media::uploaded_by.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    Ok((written, uploaded))
 }
 
-/// Deletes a user, by another user (`by`). Their articles go to `heir` (an active user); with
-/// articles and no heir nothing happens. Their sessions and presence notes go with them; the
+/// Deletes a user, by another user (`by`). Their articles and uploaded files go to `heir` (an
+/// active user); with either and no heir nothing happens. Their sessions and presence notes go with them; the
 /// revisions, preview links and audit entries they made stay, without a name. Refuses to
 /// delete oneself or the last active administrator. Returns the deleted user.
 pub fn delete_user(
@@ -254,16 +260,19 @@ pub fn delete_user(
                 return Err(AccountError::LastAdmin);
             }
         }
-        let written = article_count(conn, id)?;
-        if written > 0 {
-            let heir = heir.ok_or(AccountError::HasArticles(written))?;
+        let (written, uploaded) = owned_counts(conn, id)?;
+        if written + uploaded > 0 {
+            let heir = heir.ok_or(AccountError::HasWork)?;
             let valid = heir != id && find_by_id(conn, heir)?.is_some_and(|h| !h.disabled);
             if !valid {
                 return Err(AccountError::BadHeir);
             }
-            use crate::db::schema::articles;
+            use crate::db::schema::{articles, media};
             diesel::update(articles::table.filter(articles::author_id.eq(id)))
                 .set(articles::author_id.eq(heir))
+                .execute(conn)?;
+            diesel::update(media::table.filter(media::uploaded_by.eq(id)))
+                .set(media::uploaded_by.eq(heir))
                 .execute(conn)?;
         }
         end_sessions_of(conn, id)?;

@@ -1162,11 +1162,33 @@ async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
     let (author, leaving) = app.signed_in("author").await;
     let heir = app.user("editor");
     let written = app.article(&leaving, "Written by the leaver", SaveAction::Draft);
+    let photo = app.with_conn(|c| {
+        chronicle::media::library::insert(
+            c,
+            &chronicle::media::library::NewMedia {
+                hash: "cd".repeat(32),
+                kind: chronicle::media::library::Kind::Image,
+                mime: "image/jpeg".into(),
+                storage_key: format!("cd/{}-800.jpg", "cd".repeat(32)),
+                original_name: "leaver.jpg".into(),
+                byte_size: 1000,
+                width: Some(800),
+                height: Some(600),
+                uploaded_by: leaving.id,
+            },
+            &[],
+        )
+        .expect("media")
+        .id
+    });
     let delete = format!("/admin/users/{}/delete", leaving.id);
 
     let page = admin.get(&delete).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_contains(&page.body, "They wrote 1 report. Who takes it over?");
+    assert_contains(
+        &page.body,
+        "They wrote 1 report and uploaded 1 file. Who takes them over?",
+    );
     assert_contains(
         &page.body,
         &format!(r#"<option value="{}">{}"#, heir.id, heir.display_name),
@@ -1215,6 +1237,14 @@ async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
     assert_eq!(res.location(), "/admin/users");
     let after = app.reload(written.id);
     assert_eq!(after.author_id, heir.id);
+    let uploader: i32 = app.with_conn(|c| {
+        chronicle::db::schema::media::table
+            .find(photo)
+            .select(chronicle::db::schema::media::uploaded_by)
+            .first(c)
+            .expect("the file stays")
+    });
+    assert_eq!(uploader, heir.id);
     assert_eq!(after.title, "Written by the leaver");
     let gone = app.with_conn(|c| chronicle::accounts::find_by_id(c, leaving.id).expect("query"));
     assert!(gone.is_none());

@@ -378,6 +378,8 @@ struct DeletePage {
     user: User,
     /// How many reports they wrote.
     written: i64,
+    /// How many files they uploaded to the media library.
+    uploaded: i64,
     /// Who may take those reports over: other active users, (id, "Name (email)").
     heirs: Vec<(i32, String)>,
     error: Option<String>,
@@ -391,10 +393,10 @@ async fn delete_page(
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = user.id;
-    let (written, all) = state
+    let ((written, uploaded), all) = state
         .db(move |conn| {
             Ok((
-                accounts::article_count(conn, id)?,
+                accounts::owned_counts(conn, id)?,
                 accounts::all_users(conn)?,
             ))
         })
@@ -410,6 +412,7 @@ async fn delete_page(
             layout: common::layout(state, staff, "Delete user")?,
             user,
             written,
+            uploaded,
             heirs,
             error,
         },
