@@ -271,7 +271,10 @@ fn validate(
     if !errors.is_empty() {
         return Err(ContentError::Invalid(errors));
     }
-    Ok(sanitize::clean(&input.body))
+    let body = sanitize::clean(&input.body);
+    Ok(sanitize::add_srcsets(&body, |src| {
+        crate::media::library::srcset_for(conn, src).ok().flatten()
+    }))
 }
 
 fn slug_taken(

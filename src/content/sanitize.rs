@@ -84,6 +84,72 @@ fn plain_link(href: &str) -> bool {
     (allowed || !head.contains(':')) && !href.chars().any(|c| c.is_control() || c == '\u{FFFD}')
 }
 
+/// The `sizes` of images in a report's text: the text column (42rem) or the screen.
+pub const BODY_IMAGE_SIZES: &str = "(min-width: 46rem) 42rem, 100vw";
+
+/// A `srcset` of media-library renditions only: "/media/… 480w, /media/… 960w".
+fn valid_srcset(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 2000
+        && value.split(',').all(|candidate| {
+            let mut parts = candidate.split_whitespace();
+            let (Some(url), Some(width), None) = (parts.next(), parts.next(), parts.next()) else {
+                return false;
+            };
+            url.starts_with(IMAGE_PREFIX)
+                && !url.contains("..")
+                && url
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
+                && width.strip_suffix('w').is_some_and(|n| {
+                    !n.is_empty() && n.len() <= 5 && n.bytes().all(|b| b.is_ascii_digit())
+                })
+        })
+}
+
+/// Gives every body image from the media library a `srcset` of its renditions, so a phone
+/// downloads a small one. `renditions` maps an image's `src` to its srcset (or `None`); a
+/// result that is not a valid srcset of `/media/` files is ignored. Images that already have
+/// one keep it.
+pub fn add_srcsets(
+    html: &SafeHtml,
+    mut renditions: impl FnMut(&str) -> Option<String>,
+) -> SafeHtml {
+    let mut out = String::with_capacity(html.0.len() + 256);
+    let mut rest = html.0.as_str();
+    while let Some(at) = rest.find("<img ") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = tag_end(rest);
+        let tag = &rest[..end];
+        // Split right after the src attribute: the srcset goes there, so that cleaning the
+        // result again (which moves the attributes it sets to the end) changes nothing.
+        let src = tag.split_once(" src=\"").and_then(|(before, after)| {
+            let (src, tail) = after.split_once('"')?;
+            Some((before.len() + " src=\"".len() + src.len() + 1, src, tail))
+        });
+        let srcset = match src {
+            Some((_, src, _)) if !tag.contains(" srcset=\"") => {
+                renditions(src).filter(|s| valid_srcset(s))
+            }
+            _ => None,
+        };
+        match (srcset, src) {
+            (Some(srcset), Some((split, _, tail))) => {
+                out.push_str(&tag[..split]);
+                out.push_str(&format!(
+                    " srcset=\"{srcset}\" sizes=\"{BODY_IMAGE_SIZES}\""
+                ));
+                out.push_str(tail);
+            }
+            _ => out.push_str(tag),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    SafeHtml(out)
+}
+
 /// A short run of digits (a width, a span, a list start), or `None`.
 fn small_number(value: &str, max_len: usize) -> Option<std::borrow::Cow<'_, str>> {
     (!value.is_empty() && value.len() <= max_len && value.bytes().all(|b| b.is_ascii_digit()))
@@ -140,7 +206,7 @@ fn builder() -> &'static Builder<'static> {
                     ("a", ["href", "title"].into_iter().collect()),
                     (
                         "img",
-                        ["src", "alt", "width", "height", "title"]
+                        ["src", "srcset", "sizes", "alt", "width", "height", "title"]
                             .into_iter()
                             .collect(),
                     ),
@@ -159,6 +225,8 @@ fn builder() -> &'static Builder<'static> {
             .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
             .url_relative(UrlRelative::PassThrough)
             .link_rel(Some("noopener noreferrer"))
+            .set_tag_attribute_value("img", "loading", "lazy")
+            .set_tag_attribute_value("img", "decoding", "async")
             .set_tag_attribute_value("iframe", "loading", "lazy")
             .set_tag_attribute_value(
                 "iframe",
@@ -176,6 +244,8 @@ fn builder() -> &'static Builder<'static> {
                     && !value.contains("..")
                     && !value.contains('\\'))
                 .then_some(value.into()),
+                ("img", "srcset") => valid_srcset(value).then_some(value.into()),
+                ("img", "sizes") => (value == BODY_IMAGE_SIZES).then_some(value.into()),
                 ("iframe", "src") => video_embed(value).map(Into::into),
                 ("a", "href") => plain_link(value).then_some(value.into()),
                 (_, "width" | "height") => small_number(value, 5),
@@ -340,7 +410,10 @@ mod tests {
         ] {
             assert!(!clean.contains(bad), "{bad} survived: {clean}");
         }
-        assert!(clean.contains("<img src=\"/media/x.jpg\">"), "{clean}");
+        assert!(
+            clean.contains(r#"<img src="/media/x.jpg" "#) && clean.contains(r#" loading="lazy""#),
+            "{clean}"
+        );
     }
 
     #[test]
@@ -382,7 +455,7 @@ mod tests {
         );
         assert!(!clean.contains("h1"), "{clean}");
         assert!(
-            clean.contains(r#"<figure><img src="/media/ab.jpg" width="960" height="640"><figcaption>Hall</figcaption></figure>"#),
+            clean.contains(r#"<figure><img src="/media/ab.jpg" width="960" height="640" "#),
             "{clean}"
         );
         assert!(!clean.contains("data-trix"), "{clean}");
@@ -402,9 +475,12 @@ mod tests {
             let clean = clean(&format!(r#"<p>a<img src="{src}" alt="x">b</p>"#)).into_string();
             assert_eq!(clean, "<p>ab</p>", "{src}");
         }
-        assert_eq!(
-            clean(r#"<img alt="a>b" src="/media/1.png">"#).into_string(),
-            r#"<img alt="a&gt;b" src="/media/1.png">"#
+        let kept = clean(r#"<img alt="a>b" src="/media/1.png">"#).into_string();
+        assert!(
+            kept.starts_with(r#"<img alt="a&gt;b" src="/media/1.png" "#)
+                && kept.contains(r#" decoding="async""#)
+                && kept.contains(r#" loading="lazy""#),
+            "{kept}"
         );
     }
 
@@ -444,6 +520,41 @@ mod tests {
             ))
             .into_string();
             assert_eq!(clean, "<p>a</p><p>b</p>", "{src}");
+        }
+    }
+
+    #[test]
+    fn library_images_get_a_srcset_that_survives_cleaning() {
+        let html = clean(
+            r#"<figure><img src="/media/ab/x-960.jpg" alt="Hall"></figure><img src="/media/unknown.jpg">"#,
+        );
+        let lookup = |src: &str| {
+            (src == "/media/ab/x-960.jpg")
+                .then(|| "/media/ab/x-480.jpg 480w, /media/ab/x-960.jpg 960w".to_owned())
+        };
+        let with = add_srcsets(&html, lookup);
+        let expected = r#"<img src="/media/ab/x-960.jpg" srcset="/media/ab/x-480.jpg 480w, /media/ab/x-960.jpg 960w" sizes="(min-width: 46rem) 42rem, 100vw" alt="Hall""#;
+        assert!(with.as_str().contains(expected), "{}", with.as_str());
+        assert_eq!(with.as_str().matches("srcset").count(), 1);
+        // Saving again keeps it, and adds nothing twice.
+        let again = add_srcsets(&clean(with.as_str()), lookup);
+        assert_eq!(again, with);
+        // A srcset that is not made of library files is ignored or removed.
+        let bad = add_srcsets(&html, |_| {
+            Some("https://evil.example/x.jpg 480w".to_owned())
+        });
+        assert!(!bad.as_str().contains("srcset"));
+        for srcset in [
+            "javascript:alert(1) 1w",
+            "/media/a.jpg 1x",
+            "/media/../x 10w",
+            "/media/a.jpg 480w, https://t.example/p.gif 960w",
+        ] {
+            let cleaned = clean(&format!(
+                r#"<img src="/media/a.jpg" srcset="{srcset}" sizes="100vw">"#
+            ));
+            assert!(!cleaned.as_str().contains("srcset"), "{srcset}");
+            assert!(!cleaned.as_str().contains("sizes"), "{srcset}");
         }
     }
 }

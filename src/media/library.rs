@@ -628,3 +628,40 @@ pub fn set_for_article(
     }
     Ok(Ok(()))
 }
+
+/// The `srcset` for an image in a report's text, from its `src` (`/media/KEY` of the file or
+/// of one of its renditions): every rendition in the same format, narrowest first. `None`
+/// when the file is unknown or has only one size.
+pub fn srcset_for(conn: &mut DbConn, src: &str) -> QueryResult<Option<String>> {
+    let Some(key) = src.strip_prefix("/media/") else {
+        return Ok(None);
+    };
+    let Some(found) = find_by_key(conn, key)? else {
+        return Ok(None);
+    };
+    let all = variants(conn, found.id)?;
+    let format = all
+        .iter()
+        .find(|v| v.storage_key == key)
+        .map(|v| v.format.clone())
+        .or_else(|| {
+            all.iter()
+                .find(|v| v.format != "webp")
+                .map(|v| v.format.clone())
+        });
+    let Some(format) = format else {
+        return Ok(None);
+    };
+    let mut same: Vec<&Variant> = all.iter().filter(|v| v.format == format).collect();
+    same.sort_by_key(|v| v.width);
+    same.dedup_by_key(|v| v.width);
+    if same.len() < 2 {
+        return Ok(None);
+    }
+    Ok(Some(
+        same.iter()
+            .map(|v| format!("{} {}w", v.url(), v.width))
+            .collect::<Vec<_>>()
+            .join(", "),
+    ))
+}

@@ -1079,7 +1079,8 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let public = app.client().get("/news/evening-concert").await;
-    assert_contains(&public.body, "-960.jpg\" alt=\"The choir");
+    assert_contains(&public.body, "-960.jpg\" srcset=\"/media/");
+    assert_contains(&public.body, "sizes=\"(min-width: 46rem) 42rem, 100vw\" alt=\"The choir");
     assert_contains(&public.body, "<figcaption>Evening concert</figcaption>");
     let used = editor.get(&format!("/admin/media/{id}")).await;
     assert_contains(&used.body, "Evening concert</a> (in the text)");
@@ -1114,6 +1115,36 @@ async fn the_rich_editor_uploads_with_a_header_token_and_gets_json(app: TestApp)
     let url = file["url"].as_str().expect("url");
     assert!(url.starts_with("/media/") && url.ends_with(".jpg"), "{url}");
     assert_eq!(client.get(url).await.status, StatusCode::OK);
+    // In the published text the image gets every size of the same format, for phones.
+    let (editor, _) = app.signed_in("editor").await;
+    let res = editor
+        .save_article(
+            "/admin/articles",
+            &[
+                ("title", "Hall photo"),
+                (
+                    "body",
+                    &format!(r#"<figure><img src="{url}" width="960" height="640"></figure>"#),
+                ),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = app.client().get("/news/hall-photo").await;
+    let small = url.replace("960", "480");
+    assert!(
+        page.body.contains(&format!(
+            r#"<img src="{url}" srcset="{small} 480w, {url} 960w, "#
+        )),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(r#"sizes="(min-width: 46rem) 42rem, 100vw""#)
+    );
+    assert!(page.body.contains(r#"loading="lazy""#));
 
     let (content_type, body) = multipart(None, &[("page.jpg", b"<html><script>x</script>")]);
     let res = client

@@ -25,7 +25,9 @@ fn corpus() -> Vec<String> {
 fn allowed_attributes(tag: &str) -> &'static [&'static str] {
     match tag {
         "a" => &["href", "title", "rel"],
-        "img" => &["src", "alt", "width", "height", "title"],
+        "img" => &[
+            "src", "srcset", "sizes", "alt", "width", "height", "title", "loading", "decoding",
+        ],
         "iframe" => &[
             "src",
             "title",
@@ -119,6 +121,9 @@ fn check_element(el: ElementRef) -> Result<(), String> {
                 "width" | "height" | "colspan" | "rowspan" | "start" => {
                     value.bytes().all(|b| b.is_ascii_digit())
                 }
+                "srcset" => value.split(',').all(|c| c.trim().starts_with("/media/")),
+                "loading" => value == "lazy",
+                "decoding" => value == "async",
                 "sandbox" => {
                     value == "allow-scripts allow-same-origin allow-presentation allow-popups"
                 }
