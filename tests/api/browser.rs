@@ -527,6 +527,100 @@ async fn author_editor_and_admin_each_do_their_job() {
     client.close().await.expect("close");
 }
 
+/// A visitor opens the photo gallery's lightbox by keyboard, steps with the arrow keys and
+/// closes it with Escape, landing back on the photo they opened.
+async fn the_gallery_lightbox_works_by_keyboard() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (editor, me) = app.signed_in("editor").await;
+    let first = crate::media::uploaded(&editor, "first.jpg", &crate::media::jpeg(1200, 800)).await;
+    let second = crate::media::uploaded(&editor, "second.jpg", &crate::media::jpeg(800, 800)).await;
+    let article = app.article(
+        &me,
+        "Gallery report",
+        chronicle::content::articles::SaveAction::Publish,
+    );
+    let token = crate::media::token(&editor).await;
+    let (g1, g2) = (format!("gallery_{first}"), format!("gallery_{second}"));
+    let (o1, o2) = (format!("order_{first}"), format!("order_{second}"));
+    let res = editor
+        .post_form(
+            &format!("/admin/articles/{}/media", article.id),
+            &[
+                ("csrf_token", &token),
+                ("featured", &first.to_string()),
+                (&g1, "on"),
+                (&o1, "1"),
+                (&g2, "on"),
+                (&o2, "2"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, awc::http::StatusCode::SEE_OTHER, "{}", res.body);
+
+    let driver = start_driver();
+    let client = browser(&driver).await;
+    client.set_window_size(390, 844).await.expect("phone size");
+    client
+        .goto(&format!("{}/news/{}", app.addr, article.slug))
+        .await
+        .expect("article");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join("featured-390x844.png"), &png).expect("save");
+    js(
+        &client,
+        "document.querySelector('a[data-lightbox]').focus();",
+    )
+    .await;
+    let keys = |k: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .active_element()
+                .await
+                .expect("focus")
+                .send_keys(k)
+                .await
+                .expect("keys");
+        }
+    };
+    keys("\u{E007}").await; // Enter on the first photo
+    let state = "const d = document.querySelector('dialog.lightbox');
+                 return [d && d.open, d ? d.querySelector('.lightbox-count').textContent : '',
+                         d ? d.querySelector('img').getAttribute('src') : ''];";
+    let open = js(&client, state).await;
+    assert_eq!(open[0], true, "Enter opens the lightbox: {open}");
+    assert_eq!(open[1], "1 of 2");
+    assert!(
+        open[2].as_str().is_some_and(|s| s.contains("/media/")),
+        "{open}"
+    );
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join("lightbox-390x844.png"), &png).expect("save");
+    keys("\u{E014}").await; // →
+    assert_eq!(js(&client, state).await[1], "2 of 2");
+    keys("\u{E012}").await; // ←
+    assert_eq!(js(&client, state).await[1], "1 of 2");
+    keys("\u{E00C}").await; // Escape
+    let closed = js(
+        &client,
+        "return [document.querySelector('dialog.lightbox').open,
+                 document.activeElement === document.querySelector('a[data-lightbox]')];",
+    )
+    .await;
+    assert_eq!(
+        closed,
+        serde_json::json!([false, true]),
+        "closed, focus back"
+    );
+    let sizes = js(
+        &client,
+        "return [document.documentElement.scrollWidth, window.innerWidth];",
+    )
+    .await;
+    assert!(sizes[0].as_u64() <= sizes[1].as_u64(), "overflow: {sizes}");
+    client.close().await.expect("close");
+}
+
 fn browser_trial(
     name: &'static str,
     test: fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
@@ -553,6 +647,9 @@ pub fn standalone() -> Vec<Trial> {
         ),
         browser_trial("author_editor_and_admin_each_do_their_job", || {
             Box::pin(author_editor_and_admin_each_do_their_job())
+        }),
+        browser_trial("the_gallery_lightbox_works_by_keyboard", || {
+            Box::pin(the_gallery_lightbox_works_by_keyboard())
         }),
     ]
 }

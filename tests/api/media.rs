@@ -52,7 +52,7 @@ fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     out.into_inner()
 }
 
-fn jpeg(width: u32, height: u32) -> Vec<u8> {
+pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
     encoded(&photo(width, height), ImageFormat::Jpeg)
 }
 
@@ -199,7 +199,7 @@ fn multipart(token: Option<&str>, files: &[(&str, &[u8])]) -> (String, Vec<u8>) 
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn token(client: &Client) -> String {
+pub async fn token(client: &Client) -> String {
     client.get("/admin/media").await.csrf()
 }
 
@@ -216,7 +216,7 @@ async fn upload(client: &Client, name: &str, bytes: &[u8]) -> Res {
 }
 
 /// Uploads and expects it to be accepted; the new file's id.
-async fn uploaded(client: &Client, name: &str, bytes: &[u8]) -> i32 {
+pub async fn uploaded(client: &Client, name: &str, bytes: &[u8]) -> i32 {
     let res = upload(client, name, bytes).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{name}: {}", res.body);
     res.location()
@@ -1080,7 +1080,10 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let public = app.client().get("/news/evening-concert").await;
     assert_contains(&public.body, "-960.jpg\" srcset=\"/media/");
-    assert_contains(&public.body, "sizes=\"(min-width: 46rem) 42rem, 100vw\" alt=\"The choir");
+    assert_contains(
+        &public.body,
+        "sizes=\"(min-width: 46rem) 42rem, 100vw\" alt=\"The choir",
+    );
     assert_contains(&public.body, "<figcaption>Evening concert</figcaption>");
     let used = editor.get(&format!("/admin/media/{id}")).await;
     assert_contains(&used.body, "Evening concert</a> (in the text)");
