@@ -195,15 +195,7 @@ pub fn update_user(
             find_by_id(conn, id)?.ok_or_else(|| AccountError::NoSuchUser(id.to_string()))?;
         let stays_admin = role == Role::Admin && !disabled;
         if current.role() == Role::Admin && !current.disabled && !stays_admin {
-            let other_admins: i64 = users::table
-                .filter(users::role.eq(Role::Admin.as_str()))
-                .filter(users::disabled.eq(false))
-                .filter(users::id.ne(id))
-                .count()
-                .get_result(conn)?;
-            if other_admins == 0 {
-                return Err(AccountError::LastAdmin);
-            }
+            refuse_last_admin(conn, id)?;
         }
         let user = diesel::update(users::table.find(id))
             .set((
@@ -250,15 +242,7 @@ pub fn delete_user(
     crate::db::write_tx(conn, |conn| {
         let user = find_by_id(conn, id)?.ok_or_else(|| AccountError::NoSuchUser(id.to_string()))?;
         if user.role() == Role::Admin && !user.disabled {
-            let other_admins: i64 = users::table
-                .filter(users::role.eq(Role::Admin.as_str()))
-                .filter(users::disabled.eq(false))
-                .filter(users::id.ne(id))
-                .count()
-                .get_result(conn)?;
-            if other_admins == 0 {
-                return Err(AccountError::LastAdmin);
-            }
+            refuse_last_admin(conn, id)?;
         }
         let (written, uploaded) = owned_counts(conn, id)?;
         if written + uploaded > 0 {
@@ -279,6 +263,20 @@ pub fn delete_user(
         diesel::delete(users::table.find(id)).execute(conn)?;
         Ok(user)
     })
+}
+
+/// `LastAdmin` when no enabled administrator but `id` would be left.
+fn refuse_last_admin(conn: &mut DbConn, id: i32) -> Result<(), AccountError> {
+    let other_admins: i64 = users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::disabled.eq(false))
+        .filter(users::id.ne(id))
+        .count()
+        .get_result(conn)?;
+    if other_admins == 0 {
+        return Err(AccountError::LastAdmin);
+    }
+    Ok(())
 }
 
 pub fn count_users(conn: &mut DbConn) -> QueryResult<i64> {

@@ -225,20 +225,6 @@ fn builder() -> &'static Builder<'static> {
             .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
             .url_relative(UrlRelative::PassThrough)
             .link_rel(Some("noopener noreferrer"))
-            .set_tag_attribute_value("img", "loading", "lazy")
-            .set_tag_attribute_value("img", "decoding", "async")
-            .set_tag_attribute_value("iframe", "loading", "lazy")
-            .set_tag_attribute_value(
-                "iframe",
-                "sandbox",
-                "allow-scripts allow-same-origin allow-presentation allow-popups",
-            )
-            .set_tag_attribute_value("iframe", "allowfullscreen", "")
-            .set_tag_attribute_value(
-                "iframe",
-                "referrerpolicy",
-                "strict-origin-when-cross-origin",
-            )
             .attribute_filter(|element, attribute, value| match (element, attribute) {
                 ("img", "src") => (value.starts_with(IMAGE_PREFIX)
                     && !value.contains("..")
@@ -284,8 +270,14 @@ pub fn clean(input: &str) -> SafeHtml {
     }
 }
 
+/// What every image in a report gets: it loads when it comes near the screen.
+const IMG_ATTRIBUTES: &str = " loading=\"lazy\" decoding=\"async\"";
+/// What every video frame gets: a sandbox, full screen, lazy loading, a short referrer.
+const IFRAME_ATTRIBUTES: &str = " sandbox=\"allow-scripts allow-same-origin allow-presentation allow-popups\" allowfullscreen=\"\" loading=\"lazy\" referrerpolicy=\"strict-origin-when-cross-origin\"";
+
 /// Removes `<img>` and `<iframe>…</iframe>` elements without a `src` from serialised, cleaned
-/// HTML. Attribute values may hold `>`, so a tag ends at the first `>` outside quotes.
+/// HTML, and gives the others the attributes we set. Attribute values may hold `>`, so a tag
+/// ends at the first `>` outside quotes.
 fn drop_sourceless(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
@@ -295,15 +287,32 @@ fn drop_sourceless(html: &str) -> String {
         let is_img = starts_tag(rest, "<img");
         let is_iframe = starts_tag(rest, "<iframe");
         let end = tag_end(rest);
-        if (is_img || is_iframe) && !rest[..end].contains(" src=\"") {
+        let tag = &rest[..end];
+        if (is_img || is_iframe) && !tag.contains(" src=\"") {
             rest = &rest[end..];
             if is_iframe && let Some(close) = rest.find("</iframe>") {
                 rest = &rest[close + "</iframe>".len()..];
             }
-        } else {
-            out.push_str(&rest[..end]);
-            rest = &rest[end..];
+            continue;
         }
+        // The attributes we set ourselves go last, always in the same order, so cleaning
+        // twice gives the same text.
+        let fixed = if is_img {
+            IMG_ATTRIBUTES
+        } else if is_iframe {
+            IFRAME_ATTRIBUTES
+        } else {
+            ""
+        };
+        match tag.strip_suffix('>') {
+            Some(open) if !fixed.is_empty() => {
+                out.push_str(open.trim_end_matches('/').trim_end());
+                out.push_str(fixed);
+                out.push('>');
+            }
+            _ => out.push_str(tag),
+        }
+        rest = &rest[end..];
     }
     out.push_str(rest);
     out

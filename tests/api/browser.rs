@@ -190,15 +190,7 @@ async fn a_report_written_in_the_rich_editor_is_published_formatted() {
         .await
         .expect("window size");
     sign_in_as(&client, &app.addr, &editor.email).await;
-    client
-        .goto(&format!("{}/admin/articles/new", app.addr))
-        .await
-        .expect("new report");
-    client
-        .wait()
-        .for_element(Locator::Css("trix-toolbar .trix-button--icon-bold"))
-        .await
-        .expect("the rich editor replaces the textarea");
+    open_new_report(&client, &app.addr).await;
     let state = js(
         &client,
         "const t = document.getElementById('body');
@@ -408,6 +400,19 @@ async fn sign_in_as(client: &Client, addr: &str, email: &str) {
         .unwrap_or_else(|e| panic!("{email} is not signed in: {e}"));
 }
 
+/// The new-report form, once the rich editor has replaced the textarea.
+async fn open_new_report(client: &Client, addr: &str) {
+    client
+        .goto(&format!("{addr}/admin/articles/new"))
+        .await
+        .expect("new report");
+    client
+        .wait()
+        .for_element(Locator::Css("trix-toolbar .trix-button--icon-bold"))
+        .await
+        .expect("the rich editor replaces the textarea");
+}
+
 async fn sign_out(client: &Client) {
     click(client, r#"form[action="/admin/logout"] button"#).await;
     client
@@ -432,15 +437,7 @@ async fn author_editor_and_admin_each_do_their_job() {
         .expect("tablet size");
 
     sign_in_as(&client, &app.addr, &author.email).await;
-    client
-        .goto(&format!("{}/admin/articles/new", app.addr))
-        .await
-        .expect("new report");
-    client
-        .wait()
-        .for_element(Locator::Css("trix-editor#body-editor"))
-        .await
-        .expect("editor");
+    open_new_report(&client, &app.addr).await;
     assert!(
         client
             .find(Locator::Css("button[name=action][value=publish]"))
