@@ -92,6 +92,13 @@ struct ServeArgs {
     /// Comma-separated addresses of reverse proxies whose X-Forwarded-For header is believed.
     #[arg(long, env = "CHRONICLE_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<String>,
+    /// Seconds within which a visitor's repeat views of one article count once (0: all count).
+    #[arg(long, env = "CHRONICLE_VIEW_DEDUP_SECS", default_value_t = 1800)]
+    view_dedup_secs: u64,
+    /// Count views when the server answers the page (server) or by a beacon request from the
+    /// page (beacon: for sites behind a caching proxy).
+    #[arg(long, env = "CHRONICLE_VIEW_COUNTING", default_value = "server")]
+    view_counting: String,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -165,6 +172,8 @@ impl ServeArgs {
                     .map_err(|_| format!("CHRONICLE_TRUSTED_PROXIES: {p:?} is not an IP address"))
             })
             .collect::<Result<_, _>>()?;
+        s.view_dedup_secs = self.view_dedup_secs;
+        s.view_counting = self.view_counting.parse()?;
         Ok(s)
     }
 }
@@ -228,17 +237,14 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
         settings.base_url
     );
     let housekeeping_pool = pool.clone();
-    let state = AppState::new(pool, settings);
+    let state = actix_web::web::Data::new(AppState::new(pool, settings));
     actix_web::rt::System::new().block_on(async move {
-        let server = web::start_server(
-            actix_web::web::Data::new(state),
-            &key,
-            listener,
-            args.workers,
-        )
-        .map_err(|e| format!("cannot start the server: {e}"))?;
+        let server = web::start_server(state.clone(), &key, listener, args.workers)
+            .map_err(|e| format!("cannot start the server: {e}"))?;
         actix_web::rt::spawn(housekeeping(housekeeping_pool));
-        server.await.map_err(|e| format!("the server stopped: {e}"))
+        web::run(server, state)
+            .await
+            .map_err(|e| format!("the server stopped: {e}"))
     })
 }
 

@@ -42,6 +42,37 @@ pub struct Settings {
     /// Proxies whose `X-Forwarded-For` is believed (for the client address of sign-in
     /// throttling and the audit log). Empty: the peer address is the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A visitor's repeat views of one article within this many seconds count once (0: every
+    /// view counts).
+    pub view_dedup_secs: u64,
+    /// Where views are counted: when the server answers the page, or when the page's beacon
+    /// request arrives (for sites behind a caching proxy).
+    pub view_counting: ViewCounting,
+    /// How often counted views are written to the database.
+    pub view_flush_every: Duration,
+}
+
+/// Where a view is counted (`CHRONICLE_VIEW_COUNTING`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewCounting {
+    /// When the server answers a reader's GET of the article page with 200.
+    Server,
+    /// When the page's tiny beacon request (`/views/{id}`) arrives.
+    Beacon,
+}
+
+impl std::str::FromStr for ViewCounting {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "server" => Ok(ViewCounting::Server),
+            "beacon" => Ok(ViewCounting::Beacon),
+            _ => Err(format!(
+                "CHRONICLE_VIEW_COUNTING must be server or beacon, got {s:?}"
+            )),
+        }
+    }
 }
 
 impl Settings {
@@ -66,6 +97,9 @@ impl Settings {
             sitemap_chunk: 50_000,
             scheduler_every: Duration::from_secs(5),
             trusted_proxies: Vec::new(),
+            view_dedup_secs: 1800,
+            view_counting: ViewCounting::Server,
+            view_flush_every: Duration::from_secs(1),
         }
     }
 

@@ -12,4 +12,5 @@ pub mod content;
 pub mod db;
 pub mod setup;
 pub mod site;
+pub mod stats;
 pub mod web;

@@ -181,6 +181,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_views_daily (article_id, day) {
+        article_id -> Integer,
+        day -> Date,
+        views -> BigInt,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(articles -> categories (category_id));
@@ -192,6 +200,7 @@ diesel::joinable!(article_revisions -> users (saved_by));
 diesel::joinable!(preview_links -> articles (article_id));
 diesel::joinable!(article_presence -> articles (article_id));
 diesel::joinable!(article_presence -> users (user_id));
+diesel::joinable!(article_views_daily -> articles (article_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -209,4 +218,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sign_in_throttle,
     audit_log,
     pages,
+    article_views_daily,
 );

@@ -12,6 +12,7 @@ mod public;
 mod schema;
 mod sessions;
 mod site;
+mod views;
 mod workflow;
 
 fn main() {
@@ -23,6 +24,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "site", site::TESTS);
     common::add_backend_tests(&mut trials, "workflow", workflow::TESTS);
     common::add_backend_tests(&mut trials, "cli", cli::TESTS);
+    common::add_backend_tests(&mut trials, "views", views::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
     trials.extend(browser::standalone());

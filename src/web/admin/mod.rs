@@ -9,6 +9,7 @@ pub mod pages;
 pub mod revisions;
 pub mod settings;
 pub mod sign_in;
+pub mod stats;
 pub mod taxonomy;
 pub mod users;
 
@@ -31,6 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/articles/{id}/delete", web::post().to(articles::delete))
         .route("/articles/{id}/revisions", web::get().to(revisions::list))
+        .route("/articles/{id}/stats", web::get().to(stats::article))
         .route("/articles/{id}/preview", web::get().to(articles::preview))
         .route(
             "/articles/{id}/preview-links",

@@ -2,11 +2,14 @@
 //! preview expect.
 
 use actix_web::http::{Method, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::Arc;
+
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::clock;
+use crate::config::ViewCounting;
 use crate::content::articles::{self, ArticleWithNames};
 use crate::content::sanitize::SafeHtml;
 use crate::content::{listing, previews, slug, tags};
@@ -98,11 +101,13 @@ struct ArticlePage {
     older: Option<Link>,
     newer: Option<Link>,
     related: Vec<Card>,
+    /// Counting by beacon: the URL the page asks once it is shown.
+    beacon: Option<String>,
 }
 
-struct Loaded {
+/// What an article page shows from the database (kept in the cache for a moment).
+pub struct Loaded {
     item: ArticleWithNames,
-    views: i64,
     tags: Vec<tags::Tag>,
     older: Option<(String, String)>,
     newer: Option<(String, String)>,
@@ -125,6 +130,46 @@ fn description_of(item: &ArticleWithNames) -> String {
     out
 }
 
+/// The article data for a published slug: from the cache, else from the database (an
+/// earlier slug gives the current one instead).
+async fn load_published(
+    state: &AppState,
+    wanted: String,
+) -> Result<Result<Arc<Loaded>, String>, AppError> {
+    let now = state.clock.now();
+    if let Some(hit) = state.caches.articles.get(&wanted, now) {
+        return Ok(Ok(hit));
+    }
+    let language = state.settings.language.clone();
+    let key = wanted.clone();
+    let found = state
+        .db(move |conn| {
+            let Some(item) = articles::find_published(conn, &language, &wanted)? else {
+                return match articles::redirect_for(conn, &language, &wanted)? {
+                    Some(current) => Ok(Err(current)),
+                    None => Err(AppError::NotFound),
+                };
+            };
+            let tags = tags::of_article(conn, item.article.id)?;
+            let (older, newer) = listing::neighbours(conn, &item.article)?;
+            let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
+            let related = listing::related(conn, &item.article, &tag_ids, 3)?;
+            Ok(Ok(Loaded {
+                item,
+                tags,
+                older,
+                newer,
+                related,
+            }))
+        })
+        .await?;
+    Ok(found.map(|loaded| {
+        let loaded = Arc::new(loaded);
+        state.caches.articles.put(key, now, loaded.clone());
+        loaded
+    }))
+}
+
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -134,37 +179,7 @@ pub async fn show(
     if !slug::is_valid(&slug_param) {
         return Err(AppError::NotFound);
     }
-    let language = state.settings.language.clone();
-    // HEAD asks about the page without reading it: not a view.
-    let counts = req.method() == Method::GET;
-    let found = state
-        .db(move |conn| {
-            let Some(item) = articles::find_published(conn, &language, &slug_param)? else {
-                return match articles::redirect_for(conn, &language, &slug_param)? {
-                    Some(current) => Ok(Err(current)),
-                    None => Err(AppError::NotFound),
-                };
-            };
-            let views = if counts {
-                articles::record_view(conn, item.article.id)?
-            } else {
-                item.article.view_count
-            };
-            let tags = tags::of_article(conn, item.article.id)?;
-            let (older, newer) = listing::neighbours(conn, &item.article)?;
-            let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
-            let related = listing::related(conn, &item.article, &tag_ids, 3)?;
-            Ok(Ok(Loaded {
-                item,
-                views,
-                tags,
-                older,
-                newer,
-                related,
-            }))
-        })
-        .await?;
-    let loaded = match found {
+    let loaded = match load_published(&state, slug_param).await? {
         Ok(loaded) => loaded,
         // An earlier slug of a renamed article: links never break.
         Err(current) => {
@@ -173,15 +188,35 @@ pub async fn show(
                 .finish());
         }
     };
-    render_page(&state, loaded, None)
+    let id = loaded.item.article.id;
+    let mut views =
+        loaded.item.article.view_count + i64::try_from(state.views.pending_of(id)).unwrap_or(0);
+    let beacon = match state.settings.view_counting {
+        ViewCounting::Beacon => Some(format!("/views/{id}")),
+        // HEAD asks about the page without reading it: not a view. A GET is counted by the
+        // `count_views` middleware once the answer is known to be this page (not a 304).
+        ViewCounting::Server if req.method() == Method::GET => {
+            if let Some(visit) = state.visit_of(&req, id) {
+                if state.views.would_count(&visit, state.clock.now()) {
+                    views += 1;
+                }
+                req.extensions_mut().insert(visit);
+            }
+            None
+        }
+        ViewCounting::Server => None,
+    };
+    render_page(&state, &loaded, views, None, beacon)
 }
 
 /// The article page for `loaded`. `preview` is the notice a preview shows above the report
 /// (and makes the page `noindex`).
 fn render_page(
     state: &AppState,
-    loaded: Loaded,
+    loaded: &Loaded,
+    views: i64,
     preview: Option<String>,
+    beacon: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let is_preview = preview.is_some();
     let item = &loaded.item;
@@ -241,7 +276,8 @@ fn render_page(
         summary: a.summary.clone(),
         date: clock::long_date(published, tz),
         date_iso: clock::iso(published, tz),
-        views: views_label(loaded.views),
+        views: views_label(views),
+        beacon,
         author: item.author_name.clone(),
         reading_time: reading_time(&a.body_text),
         category: item
@@ -291,7 +327,6 @@ async fn load_any(state: &AppState, id: i32) -> Result<Loaded, AppError> {
             let item = articles::find_with_names(conn, id)?.ok_or(AppError::NotFound)?;
             let tags = tags::of_article(conn, id)?;
             Ok(Loaded {
-                views: item.article.view_count,
                 item,
                 tags,
                 older: None,
@@ -323,7 +358,8 @@ fn preview_notice(state: &AppState, loaded: &Loaded) -> String {
 pub async fn preview_for_staff(state: &AppState, id: i32) -> Result<HttpResponse, AppError> {
     let loaded = load_any(state, id).await?;
     let notice = preview_notice(state, &loaded);
-    render_page(state, loaded, Some(notice))
+    let views = loaded.item.article.view_count;
+    render_page(state, &loaded, views, Some(notice), None)
 }
 
 /// `/preview/{token}`: the same, for anyone holding a live secret link.
@@ -341,7 +377,8 @@ pub async fn preview_by_token(
         .ok_or(AppError::NotFound)?;
     let loaded = load_any(&state, id).await?;
     let notice = preview_notice(&state, &loaded);
-    render_page(&state, loaded, Some(notice))
+    let views = loaded.item.article.view_count;
+    render_page(&state, &loaded, views, Some(notice), None)
 }
 
 #[cfg(test)]

@@ -51,13 +51,24 @@ async fn show(
     let language = state.settings.language.clone();
     let offset = (page - 1) * PAGE_SIZE;
     let listing = spec.listing;
-    let (items, total) = state
-        .db(move |conn| {
-            let items = listing::page(conn, &language, listing, PAGE_SIZE, offset)?;
-            let total = listing::count(conn, &language, listing)?;
-            Ok((items, total))
-        })
-        .await?;
+    let now = state.clock.now();
+    let key = format!("{listing:?}/{page}");
+    let cached = match state.caches.listings.get(&key, now) {
+        Some(hit) => hit,
+        None => {
+            let loaded = state
+                .db(move |conn| {
+                    let items = listing::page(conn, &language, listing, PAGE_SIZE, offset)?;
+                    let total = listing::count(conn, &language, listing)?;
+                    Ok((items, total))
+                })
+                .await?;
+            let loaded = std::sync::Arc::new(loaded);
+            state.caches.listings.put(key, now, loaded.clone());
+            loaded
+        }
+    };
+    let (items, total) = (&cached.0, cached.1);
     if items.is_empty() && page > 1 {
         return Err(AppError::NotFound);
     }
