@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, and `user add|set-password|disable`.
+//! The command line: `serve` (the default), `migrate`, `user add|set-password|disable`, and
+//! `seed` (generated reports for development and benchmarks).
 //! Flags override environment variables, which override defaults that work with none.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -42,6 +43,23 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Fill the database with generated reports (a development and benchmark command).
+    Seed(SeedArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+struct SeedArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// How many articles to add.
+    #[arg(long, default_value_t = 1_000)]
+    articles: usize,
+    /// Language code of the generated content (the site's CHRONICLE_LANGUAGE).
+    #[arg(long, env = "CHRONICLE_LANGUAGE", default_value = "en")]
+    language: String,
+    /// Seed of the random generator: the same seed gives the same text.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -99,6 +117,9 @@ struct ServeArgs {
     /// page (beacon: for sites behind a caching proxy).
     #[arg(long, env = "CHRONICLE_VIEW_COUNTING", default_value = "server")]
     view_counting: String,
+    /// Seconds between writes of the counted views to the database.
+    #[arg(long, env = "CHRONICLE_VIEW_FLUSH_SECS", default_value_t = 1)]
+    view_flush_secs: u64,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -174,6 +195,7 @@ impl ServeArgs {
             .collect::<Result<_, _>>()?;
         s.view_dedup_secs = self.view_dedup_secs;
         s.view_counting = self.view_counting.parse()?;
+        s.view_flush_every = Duration::from_secs(self.view_flush_secs.max(1));
         Ok(s)
     }
 }
@@ -186,6 +208,7 @@ pub fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(&args),
         Some(Command::Migrate(db)) => migrate(&db),
         Some(Command::User(cmd)) => user(cmd),
+        Some(Command::Seed(args)) => seed(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -290,6 +313,24 @@ fn migrate(args: &DbArgs) -> Result<(), String> {
             applied.join(", ")
         );
     }
+    Ok(())
+}
+
+fn seed(args: &SeedArgs) -> Result<(), String> {
+    let mut conn = open_db(&args.db)?;
+    let started = std::time::Instant::now();
+    let language = args.language.trim().to_lowercase();
+    let made = crate::content::seed::seed(&mut conn, args.articles, &language, args.seed, |n| {
+        eprint!("\r  {n} of {} articles", args.articles);
+    })?;
+    eprintln!();
+    println!(
+        "Added {} articles ({} new categories, {} new tags) in {:.1} s.",
+        made.articles,
+        made.categories,
+        made.tags,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
