@@ -1,5 +1,5 @@
-//! In-memory caches of what public pages read from the database (an article page's data, a
-//! listing page's cards). An entry lives at most [`TTL_SECS`] by the state's clock, so an edit
+//! In-memory caches of public pages: an article page (rendered, but for its view count) and a
+//! listing page's cards. An entry lives at most [`TTL_SECS`] by the state's clock, so an edit
 //! made on another instance shows here within that time; every write through the admin area
 //! of this instance, a batch of views written and scheduled publishing empty the caches at
 //! once.
@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 use crate::content::articles::ArticleWithNames;
 
 use super::AppState;
-use super::public::article::Loaded;
+use super::public::article::Rendered;
 
 /// How long an entry may be used (seconds by the state's clock).
 pub const TTL_SECS: i64 = 2;
@@ -69,8 +69,8 @@ pub type ListingPage = (Vec<ArticleWithNames>, i64);
 
 #[derive(Default)]
 pub struct Caches {
-    /// Article page data by slug (published articles only).
-    pub articles: Cache<Loaded>,
+    /// Rendered article pages by slug (published articles only).
+    pub articles: Cache<Rendered>,
     /// Listing pages by listing and page number.
     pub listings: Cache<ListingPage>,
 }

@@ -114,7 +114,10 @@ pub async fn beacon(
 
 /// Runs for the life of the server: writes the counted views every `view_flush_every`.
 pub async fn keep_writing(state: web::Data<AppState>) {
-    let mut tick = actix_web::rt::time::interval(state.settings.view_flush_every);
+    let every = state.settings.view_flush_every;
+    // The first write one period after the start (there is nothing to write before).
+    let first = actix_web::rt::time::Instant::now() + every;
+    let mut tick = actix_web::rt::time::interval_at(first, every);
     loop {
         tick.tick().await;
         if let Err(e) = state.flush_views().await {

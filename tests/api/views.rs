@@ -96,6 +96,27 @@ async fn a_304_is_not_a_view(app: TestApp) {
     let res = get_as(&client, &path, FIREFOX).await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(stored_views(&app, a.id).await, 1);
+    // Reloading with the page's own ETag within the window: 304, still one view.
+    let etag = res.header("etag").expect("etag");
+    let again = client
+        .get_with(&path, &[("User-Agent", FIREFOX), ("If-None-Match", &etag)])
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    assert_eq!(stored_views(&app, a.id).await, 1);
+    // Another reader's browser holding that ETag gets the page (its view changes the count).
+    let other = client
+        .get_with(
+            &path,
+            &[
+                ("User-Agent", "Mozilla/5.0 Safari/605.1.15"),
+                ("If-None-Match", &etag),
+            ],
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert_contains(&other.body, "2 views<");
+    assert_eq!(stored_views(&app, a.id).await, 2);
 }
 
 async fn a_reader_counts_once_per_window(app: TestApp) {

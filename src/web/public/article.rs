@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use sha2::{Digest, Sha256};
 
 use crate::clock;
 use crate::config::ViewCounting;
@@ -15,9 +16,7 @@ use crate::content::sanitize::SafeHtml;
 use crate::content::{listing, previews, slug, tags};
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::render::{
-    Layout, SocialMeta, default_preview_image, json_for_script, render, views_label,
-};
+use crate::web::render::{Layout, SocialMeta, default_preview_image, json_for_script, views_label};
 use crate::web::site_view::Link;
 
 use super::Card;
@@ -106,7 +105,7 @@ struct ArticlePage {
 }
 
 /// What an article page shows from the database (kept in the cache for a moment).
-pub struct Loaded {
+struct Loaded {
     item: ArticleWithNames,
     tags: Vec<tags::Tag>,
     older: Option<(String, String)>,
@@ -130,12 +129,61 @@ fn description_of(item: &ArticleWithNames) -> String {
     out
 }
 
-/// The article data for a published slug: from the cache, else from the database (an
-/// earlier slug gives the current one instead).
-async fn load_published(
+/// Stands for the view count in a cached page: the one part that changes with every view.
+const VIEWS_MARK: &str = "\u{1}views\u{1}";
+
+/// A published article's page, rendered once and kept in the cache: the HTML before and after
+/// the view count, and what the count and the `ETag` are made from.
+pub struct Rendered {
+    id: i32,
+    stored_views: i64,
+    head: String,
+    tail: String,
+    /// A hash of everything but the count.
+    version: String,
+}
+
+impl Rendered {
+    fn new(state: &AppState, loaded: &Loaded) -> Result<Rendered, AppError> {
+        let id = loaded.item.article.id;
+        let beacon =
+            (state.settings.view_counting == ViewCounting::Beacon).then(|| format!("/views/{id}"));
+        let html = page_html(state, loaded, VIEWS_MARK.to_owned(), None, beacon)?;
+        let (head, tail) = html
+            .split_once(VIEWS_MARK)
+            .ok_or_else(|| AppError::Internal("the article page lost its view count".into()))?;
+        let mut hash = Sha256::new();
+        hash.update(head.as_bytes());
+        hash.update(tail.as_bytes());
+        Ok(Rendered {
+            id,
+            stored_views: loaded.item.article.view_count,
+            version: crate::accounts::sessions::hex(&hash.finalize()[..8]),
+            head: head.to_owned(),
+            tail: tail.to_owned(),
+        })
+    }
+
+    fn etag(&self, views: i64) -> String {
+        format!("W/\"{}-{views}\"", self.version)
+    }
+
+    fn body(&self, views: i64) -> String {
+        let label = views_label(views);
+        let mut out = String::with_capacity(self.head.len() + label.len() + self.tail.len());
+        out.push_str(&self.head);
+        out.push_str(&label);
+        out.push_str(&self.tail);
+        out
+    }
+}
+
+/// The page of a published slug: from the cache, else loaded and rendered (an earlier slug
+/// gives the current one instead).
+async fn published_page(
     state: &AppState,
     wanted: String,
-) -> Result<Result<Arc<Loaded>, String>, AppError> {
+) -> Result<Result<Arc<Rendered>, String>, AppError> {
     let now = state.clock.now();
     if let Some(hit) = state.caches.articles.get(&wanted, now) {
         return Ok(Ok(hit));
@@ -163,11 +211,13 @@ async fn load_published(
             }))
         })
         .await?;
-    Ok(found.map(|loaded| {
-        let loaded = Arc::new(loaded);
-        state.caches.articles.put(key, now, loaded.clone());
-        loaded
-    }))
+    let loaded = match found {
+        Ok(loaded) => loaded,
+        Err(current) => return Ok(Err(current)),
+    };
+    let page = Arc::new(Rendered::new(state, &loaded)?);
+    state.caches.articles.put(key, now, page.clone());
+    Ok(Ok(page))
 }
 
 pub async fn show(
@@ -179,8 +229,8 @@ pub async fn show(
     if !slug::is_valid(&slug_param) {
         return Err(AppError::NotFound);
     }
-    let loaded = match load_published(&state, slug_param).await? {
-        Ok(loaded) => loaded,
+    let page = match published_page(&state, slug_param).await? {
+        Ok(page) => page,
         // An earlier slug of a renamed article: links never break.
         Err(current) => {
             return Ok(HttpResponse::MovedPermanently()
@@ -188,36 +238,50 @@ pub async fn show(
                 .finish());
         }
     };
-    let id = loaded.item.article.id;
-    let mut views =
-        loaded.item.article.view_count + i64::try_from(state.views.pending_of(id)).unwrap_or(0);
-    let beacon = match state.settings.view_counting {
-        ViewCounting::Beacon => Some(format!("/views/{id}")),
-        // HEAD asks about the page without reading it: not a view. A GET is counted by the
-        // `count_views` middleware once the answer is known to be this page (not a 304).
-        ViewCounting::Server if req.method() == Method::GET => {
-            if let Some(visit) = state.visit_of(&req, id) {
-                if state.views.would_count(&visit, state.clock.now()) {
-                    views += 1;
-                }
-                req.extensions_mut().insert(visit);
-            }
-            None
-        }
-        ViewCounting::Server => None,
-    };
-    render_page(&state, &loaded, views, None, beacon)
+    let id = page.id;
+    let mut views = page.stored_views + i64::try_from(state.views.pending_of(id)).unwrap_or(0);
+    // HEAD asks about the page without reading it: not a view. Nor is counting by beacon.
+    let visit = (state.settings.view_counting == ViewCounting::Server
+        && req.method() == Method::GET)
+        .then(|| state.visit_of(&req, id))
+        .flatten();
+    if let Some(visit) = &visit
+        && state.views.would_count(visit, state.clock.now())
+    {
+        views += 1;
+    }
+    let etag = page.etag(views);
+    // The browser has this very page: 304, and no view (the `conditional` middleware leaves
+    // responses that carry their own ETag alone).
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|inm| crate::web::conditional::matches_etag(inm, &etag));
+    if fresh {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    // Counted by the `count_views` middleware once the answer is known to be this page.
+    if let Some(visit) = visit {
+        req.extensions_mut().insert(visit);
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::ETAG, etag))
+        .body(page.body(views)))
 }
 
-/// The article page for `loaded`. `preview` is the notice a preview shows above the report
-/// (and makes the page `noindex`).
-fn render_page(
+/// The HTML of the article page for `loaded`, with `views` as its view count. `preview` is the
+/// notice a preview shows above the report (and makes the page `noindex`).
+fn page_html(
     state: &AppState,
     loaded: &Loaded,
-    views: i64,
+    views: String,
     preview: Option<String>,
     beacon: Option<String>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<String, AppError> {
     let is_preview = preview.is_some();
     let item = &loaded.item;
     let a = &item.article;
@@ -269,14 +333,14 @@ fn render_page(
         label: label.clone(),
         url: format!("/news/{slug}"),
     };
-    let mut response = render(&ArticlePage {
+    let html = ArticlePage {
         layout,
         preview,
         title: a.title.clone(),
         summary: a.summary.clone(),
         date: clock::long_date(published, tz),
         date_iso: clock::iso(published, tz),
-        views: views_label(views),
+        views,
         beacon,
         author: item.author_name.clone(),
         reading_time: reading_time(&a.body_text),
@@ -306,18 +370,24 @@ fn render_page(
             .iter()
             .map(|r| Card::from(r, state))
             .collect(),
-    })?;
-    if is_preview {
-        response.headers_mut().insert(
-            header::HeaderName::from_static("x-robots-tag"),
-            header::HeaderValue::from_static("noindex, nofollow"),
-        );
-        response.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
     }
-    Ok(response)
+    .render()?;
+    Ok(html)
+}
+
+/// A preview page: the article as it will look, never indexed, never stored.
+fn render_preview(
+    state: &AppState,
+    loaded: &Loaded,
+    notice: String,
+) -> Result<HttpResponse, AppError> {
+    let views = views_label(loaded.item.article.view_count);
+    let html = page_html(state, loaded, views, Some(notice), None)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("x-robots-tag", "noindex, nofollow"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html))
 }
 
 /// Loads any article (whatever its status) for a preview.
@@ -358,8 +428,7 @@ fn preview_notice(state: &AppState, loaded: &Loaded) -> String {
 pub async fn preview_for_staff(state: &AppState, id: i32) -> Result<HttpResponse, AppError> {
     let loaded = load_any(state, id).await?;
     let notice = preview_notice(state, &loaded);
-    let views = loaded.item.article.view_count;
-    render_page(state, &loaded, views, Some(notice), None)
+    render_preview(state, &loaded, notice)
 }
 
 /// `/preview/{token}`: the same, for anyone holding a live secret link.
@@ -377,8 +446,7 @@ pub async fn preview_by_token(
         .ok_or(AppError::NotFound)?;
     let loaded = load_any(&state, id).await?;
     let notice = preview_notice(&state, &loaded);
-    let views = loaded.item.article.view_count;
-    render_page(&state, &loaded, views, Some(notice), None)
+    render_preview(&state, &loaded, notice)
 }
 
 #[cfg(test)]
