@@ -466,5 +466,15 @@ pub fn seed(
         made.articles = done;
         progress(done);
     }
+    // Fresh statistics, so the planners choose the indexes at once (PostgreSQL's autovacuum
+    // would only get there later; SQLite has none until asked).
+    let analyze = match conn {
+        DbConn::Sqlite(_) => "ANALYZE; PRAGMA optimize;",
+        DbConn::Pg(_) => {
+            "ANALYZE articles; ANALYZE article_tags; ANALYZE tags; ANALYZE categories;"
+        }
+    };
+    diesel::connection::SimpleConnection::batch_execute(conn, analyze)
+        .map_err(|e| e.to_string())?;
     Ok(made)
 }

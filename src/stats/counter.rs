@@ -36,6 +36,9 @@ struct Inner {
     pending: Batch,
     /// Taken by a flush that has not committed yet: still shown on pages.
     in_flight: Batch,
+    /// Views this instance has written since it started, per article: what a cached copy of
+    /// a stored count, taken earlier, lacks (see [`ViewCounter::written_of`]).
+    written: HashMap<i32, u64>,
 }
 
 pub struct ViewCounter {
@@ -73,6 +76,7 @@ impl ViewCounter {
                 seen: HashMap::new(),
                 pending: Batch::new(),
                 in_flight: Batch::new(),
+                written: HashMap::new(),
             }),
             flushing: Mutex::new(()),
         }
@@ -156,7 +160,7 @@ impl ViewCounter {
         sum_for(&inner.pending, article_id) + sum_for(&inner.in_flight, article_id)
     }
 
-    /// Takes the pending counts for writing (they stay visible until [`Self::written`] or
+    /// Takes the pending counts for writing (they stay visible until [`Self::committed`] or
     /// [`Self::not_written`]) and forgets visitors whose window has passed.
     pub fn take(&self, now: NaiveDateTime) -> Batch {
         let secs = now.and_utc().timestamp();
@@ -170,8 +174,19 @@ impl ViewCounter {
     }
 
     /// The batch taken last is in the database.
-    pub fn written(&self) {
-        self.lock().in_flight.clear();
+    pub fn committed(&self) {
+        let mut inner = self.lock();
+        let done = std::mem::take(&mut inner.in_flight);
+        for ((id, _), n) in done {
+            *inner.written.entry(id).or_insert(0) += n;
+        }
+    }
+
+    /// Views of an article this instance has written since it started. A stored count read at
+    /// one moment plus what this grew by since then is the stored count now (as far as this
+    /// instance's own views go).
+    pub fn written_of(&self, article_id: i32) -> u64 {
+        self.lock().written.get(&article_id).copied().unwrap_or(0)
     }
 
     /// The batch taken last could not be written: it goes back to pending.
@@ -200,7 +215,7 @@ impl ViewCounter {
         }
         match write(&batch) {
             Ok(()) => {
-                self.written();
+                self.committed();
                 Ok(batch.values().sum())
             }
             Err(e) => {
@@ -239,8 +254,9 @@ mod tests {
         assert_eq!(c.pending_of(1), 2, "in flight still shows");
         c.not_written();
         assert_eq!(c.take(later).values().sum::<u64>(), 2);
-        c.written();
+        c.committed();
         assert_eq!(c.pending_of(1), 0);
+        assert_eq!(c.written_of(1), 2);
     }
 
     #[test]

@@ -22,6 +22,18 @@ const PIXEL: &[u8] = &[
 ];
 
 impl AppState {
+    /// The count to show for an article whose stored count was `stored` when this instance's
+    /// written views were `written_then`: plus what this instance wrote since, plus what it
+    /// has not written yet.
+    pub fn views_shown(&self, article_id: i32, stored: i64, written_then: u64) -> i64 {
+        let since = self
+            .views
+            .written_of(article_id)
+            .saturating_sub(written_then);
+        let pending = self.views.pending_of(article_id);
+        stored.saturating_add(i64::try_from(since.saturating_add(pending)).unwrap_or(0))
+    }
+
     /// The visit this request would be, if it comes from a reader (not a bot) by GET.
     pub fn visit_of(&self, req: &HttpRequest, article_id: i32) -> Option<Visit> {
         let user_agent = req
@@ -54,10 +66,6 @@ impl AppState {
             })
         })
         .await??;
-        if written > 0 {
-            // Pages read the stored count from the caches: let them read the new one.
-            self.caches.clear();
-        }
         Ok(written)
     }
 }

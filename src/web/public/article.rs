@@ -137,6 +137,8 @@ const VIEWS_MARK: &str = "\u{1}views\u{1}";
 pub struct Rendered {
     id: i32,
     stored_views: i64,
+    /// This instance's written views of the article just before `stored_views` was read.
+    written_then: u64,
     head: String,
     tail: String,
     /// A hash of everything but the count.
@@ -144,7 +146,7 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    fn new(state: &AppState, loaded: &Loaded) -> Result<Rendered, AppError> {
+    fn new(state: &AppState, loaded: &Loaded, written_then: u64) -> Result<Rendered, AppError> {
         let id = loaded.item.article.id;
         let beacon =
             (state.settings.view_counting == ViewCounting::Beacon).then(|| format!("/views/{id}"));
@@ -158,6 +160,7 @@ impl Rendered {
         Ok(Rendered {
             id,
             stored_views: loaded.item.article.view_count,
+            written_then,
             version: crate::accounts::sessions::hex(&hash.finalize()[..8]),
             head: head.to_owned(),
             tail: tail.to_owned(),
@@ -178,46 +181,61 @@ impl Rendered {
     }
 }
 
-/// The page of a published slug: from the cache, else loaded and rendered (an earlier slug
-/// gives the current one instead).
-async fn published_page(
-    state: &AppState,
-    wanted: String,
-) -> Result<Result<Arc<Rendered>, String>, AppError> {
+/// What a published slug leads to (kept in the cache).
+pub enum Published {
+    Page(Rendered),
+    /// An earlier slug of a renamed article: the current one.
+    Moved(String),
+}
+
+/// The page of a published slug: from the cache, else loaded and rendered.
+async fn published_page(state: &AppState, wanted: String) -> Result<Arc<Published>, AppError> {
     let now = state.clock.now();
-    if let Some(hit) = state.caches.articles.get(&wanted, now) {
-        return Ok(Ok(hit));
-    }
-    let language = state.settings.language.clone();
     let key = wanted.clone();
-    let found = state
-        .db(move |conn| {
-            let Some(item) = articles::find_published(conn, &language, &wanted)? else {
-                return match articles::redirect_for(conn, &language, &wanted)? {
-                    Some(current) => Ok(Err(current)),
-                    None => Err(AppError::NotFound),
+    crate::web::cache::through(&state.caches.articles, &key, now, || async move {
+        let language = state.settings.language.clone();
+        let found = state
+            .db(move |conn| {
+                let Some(item) = articles::find_published(conn, &language, &wanted)? else {
+                    return match articles::redirect_for(conn, &language, &wanted)? {
+                        Some(current) => Ok(Err(current)),
+                        None => Err(AppError::NotFound),
+                    };
                 };
-            };
-            let tags = tags::of_article(conn, item.article.id)?;
-            let (older, newer) = listing::neighbours(conn, &item.article)?;
-            let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
-            let related = listing::related(conn, &item.article, &tag_ids, 3)?;
-            Ok(Ok(Loaded {
-                item,
-                tags,
-                older,
-                newer,
-                related,
-            }))
-        })
-        .await?;
-    let loaded = match found {
-        Ok(loaded) => loaded,
-        Err(current) => return Ok(Err(current)),
-    };
-    let page = Arc::new(Rendered::new(state, &loaded)?);
-    state.caches.articles.put(key, now, page.clone());
-    Ok(Ok(page))
+                Ok(Ok(item))
+            })
+            .await?;
+        let item = match found {
+            Ok(item) => item,
+            Err(current) => return Ok(Published::Moved(current)),
+        };
+        // Before the stored count is read again below: see `AppState::views_shown`.
+        let written_then = state.views.written_of(item.article.id);
+        let loaded = state
+            .db(move |conn| {
+                // The count again, now that `written_then` is known to be no newer than it.
+                let item =
+                    articles::find_with_names(conn, item.article.id)?.ok_or(AppError::NotFound)?;
+                let tags = tags::of_article(conn, item.article.id)?;
+                let (older, newer) = listing::neighbours(conn, &item.article)?;
+                let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
+                let related = listing::related(conn, &item.article, &tag_ids, 3)?;
+                Ok(Loaded {
+                    item,
+                    tags,
+                    older,
+                    newer,
+                    related,
+                })
+            })
+            .await?;
+        Ok(Published::Page(Rendered::new(
+            state,
+            &loaded,
+            written_then,
+        )?))
+    })
+    .await
 }
 
 pub async fn show(
@@ -229,17 +247,18 @@ pub async fn show(
     if !slug::is_valid(&slug_param) {
         return Err(AppError::NotFound);
     }
-    let page = match published_page(&state, slug_param).await? {
-        Ok(page) => page,
+    let found = published_page(&state, slug_param).await?;
+    let page = match found.as_ref() {
+        Published::Page(page) => page,
         // An earlier slug of a renamed article: links never break.
-        Err(current) => {
+        Published::Moved(current) => {
             return Ok(HttpResponse::MovedPermanently()
                 .insert_header((header::LOCATION, format!("/news/{current}")))
                 .finish());
         }
     };
     let id = page.id;
-    let mut views = page.stored_views + i64::try_from(state.views.pending_of(id)).unwrap_or(0);
+    let mut views = state.views_shown(id, page.stored_views, page.written_then);
     // HEAD asks about the page without reading it: not a view. Nor is counting by beacon.
     let visit = (state.settings.view_counting == ViewCounting::Server
         && req.method() == Method::GET)

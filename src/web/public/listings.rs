@@ -8,8 +8,9 @@ use serde::Deserialize;
 use crate::content::listing::{self, Listing};
 use crate::content::{categories, slug, tags};
 use crate::web::AppState;
+use crate::web::cache::ListingPage as CachedListing;
 use crate::web::error::AppError;
-use crate::web::render::{FeedLink, Layout, render};
+use crate::web::render::{FeedLink, Layout, render, views_label};
 
 use super::{Card, PAGE_SIZE, Pager, page_number};
 
@@ -53,22 +54,27 @@ async fn show(
     let listing = spec.listing;
     let now = state.clock.now();
     let key = format!("{listing:?}/{page}");
-    let cached = match state.caches.listings.get(&key, now) {
-        Some(hit) => hit,
-        None => {
-            let loaded = state
-                .db(move |conn| {
-                    let items = listing::page(conn, &language, listing, PAGE_SIZE, offset)?;
-                    let total = listing::count(conn, &language, listing)?;
-                    Ok((items, total))
-                })
-                .await?;
-            let loaded = std::sync::Arc::new(loaded);
-            state.caches.listings.put(key, now, loaded.clone());
-            loaded
-        }
-    };
-    let (items, total) = (&cached.0, cached.1);
+    let cached = crate::web::cache::through(&state.caches.listings, &key, now, || async {
+        let (items, total) = state
+            .db(move |conn| {
+                let items = listing::page(conn, &language, listing, PAGE_SIZE, offset)?;
+                let total = listing::count(conn, &language, listing)?;
+                Ok((items, total))
+            })
+            .await?;
+        // Read after the counts: a batch written in between shows a moment late, never twice.
+        let written_then = items
+            .iter()
+            .map(|i| state.views.written_of(i.article.id))
+            .collect();
+        Ok(CachedListing {
+            written_then,
+            items,
+            total,
+        })
+    })
+    .await?;
+    let (items, total) = (&cached.items, cached.total);
     if items.is_empty() && page > 1 {
         return Err(AppError::NotFound);
     }
@@ -92,7 +98,16 @@ async fn show(
         heading: spec.heading,
         intro: spec.intro,
         page,
-        cards: items.iter().map(|i| Card::from(i, state)).collect(),
+        cards: items
+            .iter()
+            .zip(&cached.written_then)
+            .map(|(i, written_then)| {
+                let mut card = Card::from(i, state);
+                let shown = state.views_shown(i.article.id, i.article.view_count, *written_then);
+                card.views = views_label(shown);
+                card
+            })
+            .collect(),
         pager: Pager::new(&spec.path, page, total, PAGE_SIZE),
         empty_message: spec.empty_message,
     })
