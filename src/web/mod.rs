@@ -177,6 +177,16 @@ pub fn start_server(
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))
     })
+    // Responses leave in more than one write when middleware wraps the body: without
+    // TCP_NODELAY, Nagle's algorithm holds the second write until the client's delayed ACK
+    // (40 ms on Linux) on a kept-alive connection.
+    .on_connect(|conn, _| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>()
+            && let Err(e) = tcp.set_nodelay(true)
+        {
+            log::debug!("TCP_NODELAY not set: {e}");
+        }
+    })
     .listen(listener)?;
     if let Some(n) = workers {
         server = server.workers(n);
