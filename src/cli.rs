@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, and `user add|set-password|disable`.
+//! The command line: `serve` (the default), `migrate`, `user add|set-password|disable`, and
+//! `seed` (generated reports for development and benchmarks).
 //! Flags override environment variables, which override defaults that work with none.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -42,6 +43,23 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Fill the database with generated reports (a development and benchmark command).
+    Seed(SeedArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+struct SeedArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// How many articles to add.
+    #[arg(long, default_value_t = 1_000)]
+    articles: usize,
+    /// Language code of the generated content (the site's CHRONICLE_LANGUAGE).
+    #[arg(long, env = "CHRONICLE_LANGUAGE", default_value = "en")]
+    language: String,
+    /// Seed of the random generator: the same seed gives the same text.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -104,6 +122,16 @@ struct ServeArgs {
     /// Longest edge of a stored image, in pixels; larger uploads are scaled down.
     #[arg(long, env = "CHRONICLE_IMAGE_MAX_EDGE", default_value_t = 2400)]
     image_max_edge: u32,
+    /// Seconds within which a visitor's repeat views of one article count once (0: all count).
+    #[arg(long, env = "CHRONICLE_VIEW_DEDUP_SECS", default_value_t = 1800)]
+    view_dedup_secs: u64,
+    /// Count views when the server answers the page (server) or by a beacon request from the
+    /// page (beacon: for sites behind a caching proxy).
+    #[arg(long, env = "CHRONICLE_VIEW_COUNTING", default_value = "server")]
+    view_counting: String,
+    /// Seconds between writes of the counted views to the database.
+    #[arg(long, env = "CHRONICLE_VIEW_FLUSH_SECS", default_value_t = 1)]
+    view_flush_secs: u64,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -183,6 +211,9 @@ impl ServeArgs {
         s.max_upload_bytes = self.max_upload_bytes.max(1);
         s.max_image_pixels = self.max_image_pixels.max(1);
         s.image_max_edge = self.image_max_edge.clamp(480, 16_000);
+        s.view_dedup_secs = self.view_dedup_secs;
+        s.view_counting = self.view_counting.parse()?;
+        s.view_flush_every = Duration::from_secs(self.view_flush_secs.max(1));
         Ok(s)
     }
 }
@@ -195,6 +226,7 @@ pub fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(&args),
         Some(Command::Migrate(db)) => migrate(&db),
         Some(Command::User(cmd)) => user(cmd),
+        Some(Command::Seed(args)) => seed(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -247,17 +279,14 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
     );
     let housekeeping_pool = pool.clone();
     let uploads_dir = settings.media_dir.join("tmp");
-    let state = AppState::new(pool, settings);
+    let state = actix_web::web::Data::new(AppState::new(pool, settings));
     actix_web::rt::System::new().block_on(async move {
-        let server = web::start_server(
-            actix_web::web::Data::new(state),
-            &key,
-            listener,
-            args.workers,
-        )
-        .map_err(|e| format!("cannot start the server: {e}"))?;
+        let server = web::start_server(state.clone(), &key, listener, args.workers)
+            .map_err(|e| format!("cannot start the server: {e}"))?;
         actix_web::rt::spawn(housekeeping(housekeeping_pool, uploads_dir));
-        server.await.map_err(|e| format!("the server stopped: {e}"))
+        web::run(server, state)
+            .await
+            .map_err(|e| format!("the server stopped: {e}"))
     })
 }
 
@@ -315,6 +344,24 @@ fn migrate(args: &DbArgs) -> Result<(), String> {
             applied.join(", ")
         );
     }
+    Ok(())
+}
+
+fn seed(args: &SeedArgs) -> Result<(), String> {
+    let mut conn = open_db(&args.db)?;
+    let started = std::time::Instant::now();
+    let language = args.language.trim().to_lowercase();
+    let made = crate::content::seed::seed(&mut conn, args.articles, &language, args.seed, |n| {
+        eprint!("\r  {n} of {} articles", args.articles);
+    })?;
+    eprintln!();
+    println!(
+        "Added {} articles ({} new categories, {} new tags) in {:.1} s.",
+        made.articles,
+        made.categories,
+        made.tags,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

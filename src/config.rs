@@ -50,6 +50,37 @@ pub struct Settings {
     pub max_image_pixels: u64,
     /// Longest edge of a stored image; larger uploads are scaled down to it.
     pub image_max_edge: u32,
+    /// A visitor's repeat views of one article within this many seconds count once (0: every
+    /// view counts).
+    pub view_dedup_secs: u64,
+    /// Where views are counted: when the server answers the page, or when the page's beacon
+    /// request arrives (for sites behind a caching proxy).
+    pub view_counting: ViewCounting,
+    /// How often counted views are written to the database.
+    pub view_flush_every: Duration,
+}
+
+/// Where a view is counted (`CHRONICLE_VIEW_COUNTING`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewCounting {
+    /// When the server answers a reader's GET of the article page with 200.
+    Server,
+    /// When the page's tiny beacon request (`/views/{id}`) arrives.
+    Beacon,
+}
+
+impl std::str::FromStr for ViewCounting {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "server" => Ok(ViewCounting::Server),
+            "beacon" => Ok(ViewCounting::Beacon),
+            _ => Err(format!(
+                "CHRONICLE_VIEW_COUNTING must be server or beacon, got {s:?}"
+            )),
+        }
+    }
 }
 
 impl Settings {
@@ -78,6 +109,9 @@ impl Settings {
             max_upload_bytes: 25 * 1024 * 1024,
             max_image_pixels: 50_000_000,
             image_max_edge: 2400,
+            view_dedup_secs: 1800,
+            view_counting: ViewCounting::Server,
+            view_flush_every: Duration::from_secs(1),
         }
     }
 

@@ -13,4 +13,5 @@ pub mod db;
 pub mod media;
 pub mod setup;
 pub mod site;
+pub mod stats;
 pub mod web;

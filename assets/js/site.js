@@ -33,6 +33,18 @@
     );
   });
 
+  // Counting views by beacon: one small cookie-less request once the page is shown. Without
+  // JavaScript the <noscript> image inside the same element makes the request instead.
+  const beacon = document.querySelector('[data-view-beacon]');
+  if (beacon) {
+    const url = beacon.getAttribute('data-view-beacon');
+    if (navigator.sendBeacon && !navigator.sendBeacon(url)) {
+      new Image().src = url;
+    } else if (!navigator.sendBeacon) {
+      new Image().src = url;
+    }
+  }
+
   function showCopied(link) {
     if (!link.hasAttribute('data-label')) {
       link.setAttribute('data-label', link.textContent);

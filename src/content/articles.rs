@@ -578,15 +578,13 @@ pub fn count_all(conn: &mut DbConn) -> QueryResult<i64> {
     articles::table.count().get_result(conn)
 }
 
-/// Counts one view of a published article and returns the new total.
-pub fn record_view(conn: &mut DbConn, id: i32) -> QueryResult<i64> {
-    diesel::update(
+/// Whether the article with `id` is published (what a view beacon may count).
+pub fn is_published(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
         articles::table
             .filter(articles::id.eq(id))
             .filter(articles::status.eq(Status::Published.as_str())),
-    )
-    .set(articles::view_count.eq(articles::view_count + 1i64))
-    .returning(articles::view_count)
+    ))
     .get_result(conn)
 }
 

@@ -12,6 +12,7 @@ pub mod previews;
 pub mod revisions;
 pub mod sanitize;
 pub mod search;
+pub mod seed;
 pub mod slug;
 pub mod staff_list;
 pub mod tags;

@@ -223,6 +223,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_views_daily (article_id, day) {
+        article_id -> Integer,
+        day -> Date,
+        views -> BigInt,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(articles -> categories (category_id));
@@ -239,6 +247,7 @@ diesel::joinable!(media -> users (uploaded_by));
 diesel::joinable!(media_variants -> media (media_id));
 diesel::joinable!(article_media -> articles (article_id));
 diesel::joinable!(article_media -> media (media_id));
+diesel::joinable!(article_views_daily -> articles (article_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -259,4 +268,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     media,
     media_variants,
     article_media,
+    article_views_daily,
 );

@@ -29,7 +29,7 @@ fn cacheable(res: &ServiceResponse<impl MessageBody>) -> bool {
     textual && !no_store
 }
 
-fn matches_etag(if_none_match: &str, etag: &str) -> bool {
+pub fn matches_etag(if_none_match: &str, etag: &str) -> bool {
     let bare = etag.trim_start_matches("W/");
     if_none_match
         .split(',')

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod cache;
 pub mod conditional;
 pub mod csrf;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod public;
 pub mod render;
 pub mod scheduler;
 pub mod site_view;
+pub mod views;
 
 use std::net::TcpListener;
 use std::sync::{Arc, RwLock};
@@ -44,6 +46,10 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
     /// Where uploaded files are stored.
     pub media: Arc<dyn crate::media::storage::Storage>,
+    /// Views counted on this instance and not yet written.
+    pub views: Arc<crate::stats::counter::ViewCounter>,
+    /// What public pages read, kept for a moment (see [`cache`]).
+    pub caches: cache::Caches,
     site: RwLock<Arc<SiteView>>,
 }
 
@@ -54,12 +60,18 @@ impl AppState {
         let media = Arc::new(crate::media::storage::LocalDisk::new(
             settings.media_dir.clone(),
         ));
+        let views = Arc::new(crate::stats::counter::ViewCounter::new(
+            settings.view_dedup_secs,
+            settings.timezone,
+        ));
         let state = AppState {
             pool,
             settings,
             assets: AssetUrls::build(),
             clock: crate::clock::Clock::system(),
             media,
+            views,
+            caches: cache::Caches::default(),
             site: RwLock::new(Arc::new(SiteView::default())),
         };
         let defaults = state.site_defaults();
@@ -142,6 +154,7 @@ pub fn start_server(
     let form_limit = state.settings.max_form_bytes;
     actix_web::rt::spawn(site_view::keep_fresh(state.clone()));
     actix_web::rt::spawn(scheduler::run(state.clone()));
+    actix_web::rt::spawn(views::keep_writing(state.clone()));
     let mut server = HttpServer::new(move || {
         let settings = &state.settings;
         let sessions =
@@ -164,6 +177,8 @@ pub fn start_server(
             .app_data(web::PayloadConfig::new(form_limit))
             .app_data(web::FormConfig::default().limit(form_limit))
             .wrap(from_fn(conditional::conditional))
+            // Outside `conditional`: it sees the final status, so a 304 never counts.
+            .wrap(from_fn(views::count_views))
             .wrap(from_fn(error::error_pages))
             .wrap(security_headers())
             .wrap(Compress::default())
@@ -179,6 +194,7 @@ pub fn start_server(
                 web::scope("/admin")
                     .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
                     .wrap(sessions)
+                    .wrap(from_fn(cache::forget_after_writes))
                     .configure(admin::routes),
             )
             .configure(public::static_pages)
@@ -186,11 +202,33 @@ pub fn start_server(
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))
     })
+    // Responses leave in more than one write when middleware wraps the body: without
+    // TCP_NODELAY, Nagle's algorithm holds the second write until the client's delayed ACK
+    // (40 ms on Linux) on a kept-alive connection.
+    .on_connect(|conn, _| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>()
+            && let Err(e) = tcp.set_nodelay(true)
+        {
+            log::debug!("TCP_NODELAY not set: {e}");
+        }
+    })
     .listen(listener)?;
     if let Some(n) = workers {
         server = server.workers(n);
     }
     Ok(server.run())
+}
+
+/// Runs `server` until it stops (SIGTERM, SIGINT, or its handle), then writes the views it
+/// counted last: a graceful stop loses none.
+pub async fn run(server: Server, state: web::Data<AppState>) -> std::io::Result<()> {
+    let result = server.await;
+    match state.flush_views().await {
+        Ok(n) if n > 0 => log::info!("wrote the last {n} view(s) before stopping"),
+        Ok(_) => {}
+        Err(e) => log::error!("the last views could not be written: {e}"),
+    }
+    result
 }
 
 impl AppState {

@@ -18,6 +18,7 @@ impl AppState {
             .await?;
         if published > 0 {
             log::info!("published {published} scheduled article(s)");
+            self.caches.clear();
             self.refresh_site().await?;
         }
         Ok(published)

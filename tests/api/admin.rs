@@ -102,8 +102,12 @@ async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
     assert_contains(&page.body, "<h1>Nauka və təhsil: a joint seminar</h1>");
     assert_contains(&page.body, "<p>First paragraph.</p>");
     assert_contains(&page.body, "1 view<");
+    let another_reader = [("User-Agent", "Mozilla/5.0 (another reader) Safari/605.1.15")];
     assert_contains(
-        &visitor.get(&format!("/news/{slug}")).await.body,
+        &visitor
+            .get_with(&format!("/news/{slug}"), &another_reader)
+            .await
+            .body,
         "2 views<",
     );
 }

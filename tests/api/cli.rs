@@ -12,7 +12,11 @@ use libtest_mimic::Trial;
 use crate::common::{TestApp, TestFn, assert_contains, run_async};
 use crate::tests;
 
-pub const TESTS: &[(&str, TestFn)] = tests![user_commands_manage_accounts, migrate_is_idempotent];
+pub const TESTS: &[(&str, TestFn)] = tests![
+    user_commands_manage_accounts,
+    migrate_is_idempotent,
+    seed_fills_the_site_with_searchable_reports,
+];
 
 fn chronicle(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle"))
@@ -216,11 +220,65 @@ async fn migrate_is_idempotent(app: TestApp) {
     assert_contains(&text(&out.stdout), "up to date");
 }
 
+async fn seed_fills_the_site_with_searchable_reports(app: TestApp) {
+    let db = app.settings.database_url.clone();
+    for _ in 0..2 {
+        let out = chronicle(&["seed", "--database", &db, "--articles", "1500"], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_contains(&text(&out.stdout), "Added 1500 articles");
+    }
+    assert_eq!(app.article_count(), 3000);
+    let (slugs, empty_text, tagged) = app.with_conn(|c| {
+        use chronicle::db::schema::{article_tags, articles};
+        use diesel::prelude::*;
+        let slugs: std::collections::HashSet<String> = articles::table
+            .select(articles::slug)
+            .load(c)
+            .expect("slugs")
+            .into_iter()
+            .collect();
+        let empty_text: i64 = articles::table
+            .filter(articles::body_text.eq(""))
+            .count()
+            .get_result(c)
+            .expect("text");
+        let tagged: i64 = article_tags::table.count().get_result(c).expect("tags");
+        (slugs.len(), empty_text, tagged)
+    });
+    assert_eq!(slugs, 3000, "every slug is unique, also across runs");
+    assert_eq!(empty_text, 0, "body_text is written with the body");
+    assert!(tagged > 1000, "{tagged}");
+    let client = app.client();
+    let home = client.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.matches("<article").count() >= 10, "{}", home.body);
+    // A deep page of the listing, a category, and the search index.
+    assert_eq!(client.get("/?page=250").await.status, StatusCode::OK);
+    assert_eq!(
+        client.get("/category/research").await.status,
+        StatusCode::OK
+    );
+    let found = client.get("/search?q=expedition").await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(!found.body.contains("Nothing found"), "{}", found.body);
+    assert_contains(&found.body, "href=\"/news/");
+}
+
 /// Starts `chronicle` with no arguments (configured by environment only) and waits until it
 /// says it is serving; returns the child and everything it printed until then.
 fn start_default_serve(db_url: &str, port: u16) -> (std::process::Child, String) {
+    start_serve_with(db_url, port, &[])
+}
+
+/// The same, with more environment variables.
+fn start_serve_with(
+    db_url: &str,
+    port: u16,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .envs(env.iter().copied())
         .env("DATABASE_URL", db_url)
         .env("CHRONICLE_BIND", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
@@ -247,11 +305,21 @@ fn start_default_serve(db_url: &str, port: u16) -> (std::process::Child, String)
 }
 
 fn http_get(port: u16, path: &str) -> String {
+    http_get_as(port, path, "")
+}
+
+/// A GET with this `User-Agent` (none when empty).
+fn http_get_as(port: u16, path: &str, user_agent: &str) -> String {
     use std::io::Read;
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let ua = if user_agent.is_empty() {
+        String::new()
+    } else {
+        format!("User-Agent: {user_agent}\r\n")
+    };
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{ua}Connection: close\r\n\r\n"
     )
     .expect("send");
     let mut out = String::new();
@@ -278,6 +346,48 @@ fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
 /// Tests that need no per-test database.
 pub fn standalone() -> Vec<Trial> {
     vec![
+        Trial::test("cli::sigterm_writes_the_views_counted_last", || {
+            let dir = tempfile::tempdir().expect("dir");
+            let db_url = format!("sqlite://{}", dir.path().join("site.db").display());
+            let port = free_port();
+            // Writing would wait an hour: only the stop can write these views.
+            let (mut child, _) = start_serve_with(
+                &db_url,
+                port,
+                &[
+                    ("CHRONICLE_VIEW_DEDUP_SECS", "0"),
+                    ("CHRONICLE_VIEW_FLUSH_SECS", "3600"),
+                ],
+            );
+            let home = http_get(port, "/");
+            let at = home
+                .find("href=\"/news/")
+                .expect("a report on the home page")
+                + 12;
+            let slug: String = home[at..].chars().take_while(|c| *c != '"').collect();
+            let path = format!("/news/{slug}");
+            let views = |db: &str| -> i64 {
+                let pool = chronicle::db::connect(db, 1, Duration::from_secs(5)).expect("db");
+                let mut conn = pool.get().expect("conn");
+                chronicle::content::articles::find_published(&mut conn, "en", &slug)
+                    .expect("query")
+                    .expect("article")
+                    .article
+                    .view_count
+            };
+            let before = views(&db_url);
+            for _ in 0..3 {
+                let page =
+                    http_get_as(port, &path, "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0");
+                assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+            }
+            // A client without a user agent is a script: not a view.
+            http_get(port, &path);
+            assert_eq!(views(&db_url), before, "nothing written before the stop");
+            assert!(stop(&mut child).success());
+            assert_eq!(views(&db_url), before + 3);
+            Ok(())
+        }),
         Trial::test(
             "cli::no_arguments_serves_and_the_first_start_happens_once",
             || {

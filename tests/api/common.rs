@@ -140,10 +140,11 @@ pub struct TestApp {
     pub settings: Settings,
     pub backend: Backend,
     server: actix_web::dev::ServerHandle,
-    // Last: dropped after the pool.
-    _db: FreshDb,
+    running: RefCell<Option<actix_rt::task::JoinHandle<std::io::Result<()>>>>,
     /// The media folder (`settings.media_dir`), removed with the app.
     _media: tempfile::TempDir,
+    // Last: dropped after the pool (shared with the instances spawned beside this one).
+    _db: Rc<FreshDb>,
 }
 
 impl TestApp {
@@ -154,7 +155,20 @@ impl TestApp {
     /// A server on a fresh database, with settings adjusted by `tune` (the base URL is the
     /// server's own address unless `tune` sets another).
     pub async fn spawn_with(backend: Backend, tune: impl FnOnce(&mut Settings)) -> TestApp {
-        let db = FreshDb::create(backend);
+        Self::spawn_on(Rc::new(FreshDb::create(backend)), backend, tune).await
+    }
+
+    /// A second instance of the app on this one's database (several instances behind a load
+    /// balancer), with settings adjusted by `tune`.
+    pub async fn spawn_beside(&self, tune: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_on(self._db.clone(), self.backend, tune).await
+    }
+
+    async fn spawn_on(
+        db: Rc<FreshDb>,
+        backend: Backend,
+        tune: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let addr = format!("http://127.0.0.1:{port}");
@@ -174,7 +188,7 @@ impl TestApp {
         let state = actix_web::web::Data::new(AppState::new(pool.clone(), settings.clone()));
         let server = web::start_server(state.clone(), &key, listener, Some(1)).expect("server");
         let handle = server.handle();
-        actix_rt::spawn(server);
+        let running = actix_rt::spawn(web::run(server, state.clone()));
         TestApp {
             addr,
             pool,
@@ -182,8 +196,19 @@ impl TestApp {
             settings,
             backend,
             server: handle,
+            running: RefCell::new(Some(running)),
             _db: db,
             _media: media,
+        }
+    }
+
+    /// Stops the server gracefully, as SIGTERM does, and waits until it has finished
+    /// (including writing the views it counted last).
+    pub async fn stop(&self) {
+        self.server.stop(true).await;
+        let running = self.running.borrow_mut().take();
+        if let Some(running) = running {
+            let _ = running.await;
         }
     }
 
@@ -364,6 +389,12 @@ impl Client {
             base: base.to_owned(),
             inner: awc::Client::builder()
                 .disable_redirects()
+                // A browser's user agent: a request without one is a script, whose views do
+                // not count.
+                .add_default_header((
+                    "User-Agent",
+                    "Mozilla/5.0 (X11; Linux x86_64) chronicle-tests/1.0",
+                ))
                 .timeout(Duration::from_secs(30))
                 .finish(),
             cookies: Rc::new(RefCell::new(BTreeMap::new())),
@@ -456,6 +487,15 @@ impl Client {
             .inner
             .head(self.url(path))
             .insert_header(("Cookie", self.cookie_header()));
+        self.read(req.send().await).await
+    }
+
+    /// A POST with no body (what `navigator.sendBeacon(url)` sends).
+    pub async fn post_empty(&self, path: &str, headers: &[(&str, &str)]) -> Res {
+        let mut req = self.inner.post(self.url(path));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
         self.read(req.send().await).await
     }
 

@@ -14,6 +14,7 @@ mod sanitizer;
 mod schema;
 mod sessions;
 mod site;
+mod views;
 mod workflow;
 
 fn main() {
@@ -27,6 +28,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "cli", cli::TESTS);
     common::add_backend_tests(&mut trials, "sanitizer", sanitizer::TESTS);
     common::add_backend_tests(&mut trials, "media", media::TESTS);
+    common::add_backend_tests(&mut trials, "views", views::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
     trials.extend(sanitizer::standalone());

@@ -501,6 +501,13 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
         },
         Route {
             method: "GET",
+            path: format!("/admin/articles/{}/stats", target.id),
+            needs: Action::EditAny,
+            ok: None,
+            form: vec![],
+        },
+        Route {
+            method: "GET",
             path: format!("/admin/articles/{}/delete", target.id),
             needs: Action::EditAny,
             ok: None,

@@ -184,6 +184,9 @@ struct DashboardPage {
     scheduled: Vec<Row>,
     recently_published: Vec<Row>,
     most_viewed: Vec<Row>,
+    site_chart: crate::stats::chart::Chart,
+    top_week: Vec<super::stats::TopRow>,
+    top_month: Vec<super::stats::TopRow>,
 }
 
 /// `GET /admin`: what needs attention.
@@ -194,6 +197,7 @@ pub async fn dashboard(state: web::Data<AppState>, staff: Staff) -> Result<HttpR
     let d = state
         .db(move |conn| Ok(staff_list::dashboard(conn, user_id, &language)?))
         .await?;
+    let views = super::stats::overview(&state).await?;
     let rows = |items: &[ArticleWithNames]| {
         items
             .iter()
@@ -207,6 +211,9 @@ pub async fn dashboard(state: web::Data<AppState>, staff: Staff) -> Result<HttpR
         scheduled: rows(&d.scheduled),
         recently_published: rows(&d.recently_published),
         most_viewed: rows(&d.most_viewed),
+        site_chart: views.site_chart,
+        top_week: views.top_week,
+        top_month: views.top_month,
     };
     render(&page)
 }
@@ -244,6 +251,7 @@ struct FormPage {
     public_url: Option<String>,
     delete_url: Option<String>,
     revisions_url: Option<String>,
+    stats_url: Option<String>,
     preview_url: Option<String>,
     /// Live secret preview links (absolute), for editors.
     preview_links: Vec<String>,
@@ -461,6 +469,9 @@ async fn show_form(
             revisions_url: ctx
                 .existing
                 .map(|a| format!("/admin/articles/{}/revisions", a.id)),
+            stats_url: ctx
+                .existing
+                .map(|a| format!("/admin/articles/{}/stats", a.id)),
             preview_url: ctx
                 .existing
                 .map(|a| format!("/admin/articles/{}/preview", a.id)),

@@ -10,6 +10,7 @@ pub mod pages;
 pub mod revisions;
 pub mod settings;
 pub mod sign_in;
+pub mod stats;
 pub mod taxonomy;
 pub mod users;
 
@@ -36,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/articles/{id}/presence",
             web::post().to(articles::heartbeat),
         )
+        .route("/articles/{id}/stats", web::get().to(stats::article))
         .route("/articles/{id}/preview", web::get().to(articles::preview))
         .route(
             "/articles/{id}/preview-links",

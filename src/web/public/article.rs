@@ -2,19 +2,21 @@
 //! preview expect.
 
 use actix_web::http::{Method, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::Arc;
+
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use sha2::{Digest, Sha256};
 
 use crate::clock;
+use crate::config::ViewCounting;
 use crate::content::articles::{self, ArticleWithNames};
 use crate::content::sanitize::SafeHtml;
 use crate::content::{listing, previews, slug, tags};
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::render::{
-    Layout, SocialMeta, default_preview_image, json_for_script, render, views_label,
-};
+use crate::web::render::{Layout, SocialMeta, default_preview_image, json_for_script, views_label};
 use crate::web::site_view::Link;
 
 use super::Card;
@@ -98,6 +100,8 @@ struct ArticlePage {
     older: Option<Link>,
     newer: Option<Link>,
     related: Vec<Card>,
+    /// Counting by beacon: the URL the page asks once it is shown.
+    beacon: Option<String>,
     featured: Option<crate::media::library::Picture>,
     gallery: Vec<crate::media::library::Picture>,
     attachments: Vec<crate::media::library::Attachment>,
@@ -105,9 +109,9 @@ struct ArticlePage {
     gallery_js: String,
 }
 
+/// What an article page shows from the database (kept in the cache for a moment).
 struct Loaded {
     item: ArticleWithNames,
-    views: i64,
     tags: Vec<tags::Tag>,
     older: Option<(String, String)>,
     newer: Option<(String, String)>,
@@ -147,6 +151,118 @@ fn description_of(item: &ArticleWithNames) -> String {
     out
 }
 
+/// Stands for the view count in a cached page: the one part that changes with every view.
+const VIEWS_MARK: &str = "\u{1}views\u{1}";
+
+/// A published article's page, rendered once and kept in the cache: the HTML before and after
+/// the view count, and what the count and the `ETag` are made from.
+pub struct Rendered {
+    id: i32,
+    stored_views: i64,
+    /// This instance's written views of the article just before `stored_views` was read.
+    written_then: u64,
+    head: String,
+    tail: String,
+    /// A hash of everything but the count.
+    version: String,
+}
+
+impl Rendered {
+    fn new(state: &AppState, loaded: &Loaded, written_then: u64) -> Result<Rendered, AppError> {
+        let id = loaded.item.article.id;
+        let beacon =
+            (state.settings.view_counting == ViewCounting::Beacon).then(|| format!("/views/{id}"));
+        let html = page_html(state, loaded, VIEWS_MARK.to_owned(), None, beacon)?;
+        let (head, tail) = html
+            .split_once(VIEWS_MARK)
+            .ok_or_else(|| AppError::Internal("the article page lost its view count".into()))?;
+        let mut hash = Sha256::new();
+        hash.update(head.as_bytes());
+        hash.update(tail.as_bytes());
+        Ok(Rendered {
+            id,
+            stored_views: loaded.item.article.view_count,
+            written_then,
+            version: crate::accounts::sessions::hex(&hash.finalize()[..8]),
+            head: head.to_owned(),
+            tail: tail.to_owned(),
+        })
+    }
+
+    fn etag(&self, views: i64) -> String {
+        format!("W/\"{}-{views}\"", self.version)
+    }
+
+    fn body(&self, views: i64) -> String {
+        let label = views_label(views);
+        let mut out = String::with_capacity(self.head.len() + label.len() + self.tail.len());
+        out.push_str(&self.head);
+        out.push_str(&label);
+        out.push_str(&self.tail);
+        out
+    }
+}
+
+/// What a published slug leads to (kept in the cache).
+pub enum Published {
+    Page(Rendered),
+    /// An earlier slug of a renamed article: the current one.
+    Moved(String),
+}
+
+/// The page of a published slug: from the cache, else loaded and rendered.
+async fn published_page(state: &AppState, wanted: String) -> Result<Arc<Published>, AppError> {
+    let now = state.clock.now();
+    let key = wanted.clone();
+    crate::web::cache::through(&state.caches.articles, &key, now, || async move {
+        let language = state.settings.language.clone();
+        let found = state
+            .db(move |conn| {
+                let Some(item) = articles::find_published(conn, &language, &wanted)? else {
+                    return match articles::redirect_for(conn, &language, &wanted)? {
+                        Some(current) => Ok(Err(current)),
+                        None => Err(AppError::NotFound),
+                    };
+                };
+                Ok(Ok(item))
+            })
+            .await?;
+        let item = match found {
+            Ok(item) => item,
+            Err(current) => return Ok(Published::Moved(current)),
+        };
+        // Before the stored count is read again below: see `AppState::views_shown`.
+        let written_then = state.views.written_of(item.article.id);
+        let loaded = state
+            .db(move |conn| {
+                // The count again, now that `written_then` is known to be no newer than it.
+                let item =
+                    articles::find_with_names(conn, item.article.id)?.ok_or(AppError::NotFound)?;
+                let tags = tags::of_article(conn, item.article.id)?;
+                let (older, newer) = listing::neighbours(conn, &item.article)?;
+                let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
+                let related = listing::related(conn, &item.article, &tag_ids, 3)?;
+                let (media, related_pictures) = load_media(conn, &item, &related)?;
+                Ok(Loaded {
+                    item,
+                    tags,
+                    older,
+                    newer,
+                    related,
+                    media,
+                    related_pictures,
+                })
+            })
+            .await?;
+        Ok(Published::Page(Rendered::new(
+            state,
+            &loaded,
+            written_then,
+        )?))
+    })
+    .await
+}
+
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -156,58 +272,60 @@ pub async fn show(
     if !slug::is_valid(&slug_param) {
         return Err(AppError::NotFound);
     }
-    let language = state.settings.language.clone();
-    // HEAD asks about the page without reading it: not a view.
-    let counts = req.method() == Method::GET;
-    let found = state
-        .db(move |conn| {
-            let Some(item) = articles::find_published(conn, &language, &slug_param)? else {
-                return match articles::redirect_for(conn, &language, &slug_param)? {
-                    Some(current) => Ok(Err(current)),
-                    None => Err(AppError::NotFound),
-                };
-            };
-            let views = if counts {
-                articles::record_view(conn, item.article.id)?
-            } else {
-                item.article.view_count
-            };
-            let tags = tags::of_article(conn, item.article.id)?;
-            let (older, newer) = listing::neighbours(conn, &item.article)?;
-            let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
-            let related = listing::related(conn, &item.article, &tag_ids, 3)?;
-            let (media, related_pictures) = load_media(conn, &item, &related)?;
-            Ok(Ok(Loaded {
-                item,
-                views,
-                tags,
-                older,
-                newer,
-                related,
-                media,
-                related_pictures,
-            }))
-        })
-        .await?;
-    let loaded = match found {
-        Ok(loaded) => loaded,
+    let found = published_page(&state, slug_param).await?;
+    let page = match found.as_ref() {
+        Published::Page(page) => page,
         // An earlier slug of a renamed article: links never break.
-        Err(current) => {
+        Published::Moved(current) => {
             return Ok(HttpResponse::MovedPermanently()
                 .insert_header((header::LOCATION, format!("/news/{current}")))
                 .finish());
         }
     };
-    render_page(&state, loaded, None)
+    let id = page.id;
+    let mut views = state.views_shown(id, page.stored_views, page.written_then);
+    // HEAD asks about the page without reading it: not a view. Nor is counting by beacon.
+    let visit = (state.settings.view_counting == ViewCounting::Server
+        && req.method() == Method::GET)
+        .then(|| state.visit_of(&req, id))
+        .flatten();
+    if let Some(visit) = &visit
+        && state.views.would_count(visit, state.clock.now())
+    {
+        views += 1;
+    }
+    let etag = page.etag(views);
+    // The browser has this very page: 304, and no view (the `conditional` middleware leaves
+    // responses that carry their own ETag alone).
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|inm| crate::web::conditional::matches_etag(inm, &etag));
+    if fresh {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    // Counted by the `count_views` middleware once the answer is known to be this page.
+    if let Some(visit) = visit {
+        req.extensions_mut().insert(visit);
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::ETAG, etag))
+        .body(page.body(views)))
 }
 
-/// The article page for `loaded`. `preview` is the notice a preview shows above the report
-/// (and makes the page `noindex`).
-fn render_page(
+/// The HTML of the article page for `loaded`, with `views` as its view count. `preview` is the
+/// notice a preview shows above the report (and makes the page `noindex`).
+fn page_html(
     state: &AppState,
-    loaded: Loaded,
+    loaded: &Loaded,
+    views: String,
     preview: Option<String>,
-) -> Result<HttpResponse, AppError> {
+    beacon: Option<String>,
+) -> Result<String, AppError> {
     let is_preview = preview.is_some();
     let item = &loaded.item;
     let a = &item.article;
@@ -268,14 +386,15 @@ fn render_page(
         label: label.clone(),
         url: format!("/news/{slug}"),
     };
-    let mut response = render(&ArticlePage {
+    let html = ArticlePage {
         layout,
         preview,
         title: a.title.clone(),
         summary: a.summary.clone(),
         date: clock::long_date(published, tz),
         date_iso: clock::iso(published, tz),
-        views: views_label(loaded.views),
+        views,
+        beacon,
         author: item.author_name.clone(),
         reading_time: reading_time(&a.body_text),
         category: item
@@ -308,18 +427,24 @@ fn render_page(
         gallery: loaded.media.gallery.clone(),
         attachments: loaded.media.attachments.clone(),
         gallery_js: state.assets.url("js/gallery.js"),
-    })?;
-    if is_preview {
-        response.headers_mut().insert(
-            header::HeaderName::from_static("x-robots-tag"),
-            header::HeaderValue::from_static("noindex, nofollow"),
-        );
-        response.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
     }
-    Ok(response)
+    .render()?;
+    Ok(html)
+}
+
+/// A preview page: the article as it will look, never indexed, never stored.
+fn render_preview(
+    state: &AppState,
+    loaded: &Loaded,
+    notice: String,
+) -> Result<HttpResponse, AppError> {
+    let views = views_label(loaded.item.article.view_count);
+    let html = page_html(state, loaded, views, Some(notice), None)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("x-robots-tag", "noindex, nofollow"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html))
 }
 
 /// Loads any article (whatever its status) for a preview.
@@ -330,7 +455,6 @@ async fn load_any(state: &AppState, id: i32) -> Result<Loaded, AppError> {
             let tags = tags::of_article(conn, id)?;
             let (media, related_pictures) = load_media(conn, &item, &[])?;
             Ok(Loaded {
-                views: item.article.view_count,
                 item,
                 tags,
                 older: None,
@@ -364,7 +488,7 @@ fn preview_notice(state: &AppState, loaded: &Loaded) -> String {
 pub async fn preview_for_staff(state: &AppState, id: i32) -> Result<HttpResponse, AppError> {
     let loaded = load_any(state, id).await?;
     let notice = preview_notice(state, &loaded);
-    render_page(state, loaded, Some(notice))
+    render_preview(state, &loaded, notice)
 }
 
 /// `/preview/{token}`: the same, for anyone holding a live secret link.
@@ -382,7 +506,7 @@ pub async fn preview_by_token(
         .ok_or(AppError::NotFound)?;
     let loaded = load_any(&state, id).await?;
     let notice = preview_notice(&state, &loaded);
-    render_page(&state, loaded, Some(notice))
+    render_preview(&state, &loaded, notice)
 }
 
 #[cfg(test)]

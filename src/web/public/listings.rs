@@ -8,8 +8,9 @@ use serde::Deserialize;
 use crate::content::listing::{self, Listing};
 use crate::content::{categories, slug, tags};
 use crate::web::AppState;
+use crate::web::cache::ListingPage as CachedListing;
 use crate::web::error::AppError;
-use crate::web::render::{FeedLink, Layout, render};
+use crate::web::render::{FeedLink, Layout, render, views_label};
 
 use super::{Card, PAGE_SIZE, Pager, page_number};
 
@@ -51,13 +52,31 @@ async fn show(
     let language = state.settings.language.clone();
     let offset = (page - 1) * PAGE_SIZE;
     let listing = spec.listing;
-    let (items, total) = state
-        .db(move |conn| {
-            let items = listing::page(conn, &language, listing, PAGE_SIZE, offset)?;
-            let total = listing::count(conn, &language, listing)?;
-            Ok((items, total))
+    let now = state.clock.now();
+    let key = format!("{listing:?}/{page}");
+    let cached = crate::web::cache::through(&state.caches.listings, &key, now, || async {
+        let (items, total) = state
+            .db(move |conn| {
+                let items = listing::page(conn, &language, listing, PAGE_SIZE, offset)?;
+                let total = listing::count(conn, &language, listing)?;
+                Ok((items, total))
+            })
+            .await?;
+        // Read after the counts: a batch written in between shows a moment late, never twice.
+        let written_then = items
+            .iter()
+            .map(|i| state.views.written_of(i.article.id))
+            .collect();
+        let pictures = super::card_pictures(state, &items).await?;
+        Ok(CachedListing {
+            written_then,
+            items,
+            total,
+            pictures,
         })
-        .await?;
+    })
+    .await?;
+    let (items, total) = (&cached.items, cached.total);
     if items.is_empty() && page > 1 {
         return Err(AppError::NotFound);
     }
@@ -76,7 +95,7 @@ async fn show(
         .with_canonical(state.settings.absolute(&canonical))
         .with_site_preview(state);
     layout.feeds.extend(spec.feeds);
-    let pictures = super::card_pictures(state, &items).await?;
+    let pictures = &cached.pictures;
     render(&ListingPage {
         layout,
         heading: spec.heading,
@@ -84,7 +103,13 @@ async fn show(
         page,
         cards: items
             .iter()
-            .map(|i| Card::from(i, state).with_picture(i, &pictures))
+            .zip(&cached.written_then)
+            .map(|(i, written_then)| {
+                let mut card = Card::from(i, state).with_picture(i, pictures);
+                let shown = state.views_shown(i.article.id, i.article.view_count, *written_then);
+                card.views = views_label(shown);
+                card
+            })
             .collect(),
         pager: Pager::new(&spec.path, page, total, PAGE_SIZE),
         empty_message: spec.empty_message,

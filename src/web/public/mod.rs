@@ -38,7 +38,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sitemap.xml", page().to(feeds::sitemap))
         .route("/sitemap-{n}.xml", page().to(feeds::sitemap_chunk))
         .route("/robots.txt", page().to(feeds::robots))
-        .route("/preview/{token}", page().to(article::preview_by_token));
+        .route("/preview/{token}", page().to(article::preview_by_token))
+        .route(
+            "/views/{id}",
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Post()))
+                .to(super::views::beacon),
+        );
 }
 
 /// Static pages at `/{slug}`: registered after every other route so it never shadows one.
@@ -77,7 +83,9 @@ impl Card {
                 .as_ref()
                 .map(|s| format!("/category/{s}")),
             image: None,
-            views: views_label(a.view_count),
+            views: views_label(
+                a.view_count + i64::try_from(state.views.pending_of(a.id)).unwrap_or(0),
+            ),
         }
     }
 }
