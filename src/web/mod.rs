@@ -9,6 +9,7 @@ pub mod conditional;
 pub mod csrf;
 pub mod error;
 pub mod flash;
+pub mod gzip;
 pub mod media;
 pub mod public;
 pub mod render;

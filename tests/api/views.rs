@@ -22,6 +22,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     beacon_mode_counts_by_the_beacon,
     the_daily_series_feeds_the_charts,
     an_edit_shows_at_once_here_and_soon_elsewhere,
+    the_gzip_page_is_the_page_with_its_count,
 ];
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -411,4 +412,52 @@ async fn an_edit_shows_at_once_here_and_soon_elsewhere(app: TestApp) {
     assert_eq!(far.get(&path).await.status, StatusCode::MOVED_PERMANENTLY);
     assert_contains(&far.get(&new_path).await.body, "<h1>After the edit</h1>");
     assert_contains(&far.get("/").await.body, "After the edit");
+}
+
+/// The article page sent as gzip (compressed once, the count put in per request) reads
+/// exactly as the plain page, count included; a client that refuses gzip gets it plain.
+async fn the_gzip_page_is_the_page_with_its_count(app: TestApp) {
+    let author = app.user("editor");
+    let article = app.article(&author, "Compressed once", SaveAction::Publish);
+    let url = format!("{}/news/{}", app.addr, article.slug);
+    let fetch = |encoding: &'static str, agent: &'static str| {
+        let url = url.clone();
+        async move {
+            let mut res = awc::Client::default()
+                .get(&url)
+                .insert_header(("Accept-Encoding", encoding))
+                .insert_header(("User-Agent", agent))
+                .no_decompress()
+                .send()
+                .await
+                .expect("request");
+            let encoding = res
+                .headers()
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let body = res.body().limit(10_000_000).await.expect("body").to_vec();
+            (res.status(), encoding, body)
+        }
+    };
+    const READER: &str = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36";
+    let (status, encoding, gz) = fetch("gzip, deflate", READER).await;
+    assert_eq!((status, encoding.as_str()), (StatusCode::OK, "gzip"));
+    let mut page = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut page)
+        .expect("valid gzip");
+    assert_contains(&page, "<h1");
+    assert_contains(&page, "Compressed once");
+    assert_contains(&page, ">1 view<");
+    // A bot's view does not count, so the plain page shows the same count.
+    let (_, encoding, plain) = fetch("gzip;q=0, identity", "Googlebot/2.1").await;
+    assert_eq!(encoding, "");
+    assert_eq!(String::from_utf8(plain).expect("utf-8"), page);
+    assert!(
+        gz.len() * 3 < page.len(),
+        "{} compressed of {}",
+        gz.len(),
+        page.len()
+    );
 }

@@ -165,6 +165,8 @@ pub struct Rendered {
     tail: String,
     /// A hash of everything but the count.
     version: String,
+    /// The same, compressed once for gzip (`None` if compressing failed).
+    gzip: Option<crate::web::gzip::Parts>,
 }
 
 impl Rendered {
@@ -184,6 +186,9 @@ impl Rendered {
             stored_views: loaded.item.article.view_count,
             written_then,
             version: crate::accounts::sessions::hex(&hash.finalize()[..8]),
+            gzip: crate::web::gzip::Parts::new(head.as_bytes(), tail.as_bytes())
+                .map_err(|e| log::warn!("article page not precompressed: {e}"))
+                .ok(),
             head: head.to_owned(),
             tail: tail.to_owned(),
         })
@@ -311,10 +316,21 @@ pub async fn show(
     if let Some(visit) = visit {
         req.extensions_mut().insert(visit);
     }
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    response
         .content_type("text/html; charset=utf-8")
         .insert_header((header::ETAG, etag))
-        .body(page.body(views)))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    // Compressed once when cached, with only the count put in per request: far cheaper than
+    // compressing the whole page every time (the compression middleware leaves it alone).
+    if let Some(gzip) = &page.gzip
+        && crate::web::gzip::accepted(&req)
+    {
+        return Ok(response
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(gzip.with_middle(views_label(views).as_bytes())));
+    }
+    Ok(response.body(page.body(views)))
 }
 
 /// The HTML of the article page for `loaded`, with `views` as its view count. `preview` is the
