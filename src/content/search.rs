@@ -84,7 +84,8 @@ fn excerpt_html(raw: &str) -> String {
 // every published article and ask the index about each, which takes seconds at 100,000.
 const SQLITE_FROM: &str = "FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid
     WHERE articles_fts MATCH ? AND a.status = 'published' AND a.language = ?";
-const PG_DOC: &str = "to_tsvector('simple', a.title || ' ' || a.summary || ' ' || a.body_text)";
+/// The stored document vector (title, summary and text; see the migration `search_doc`).
+const PG_DOC: &str = "a.search_doc";
 
 /// One page of results for `query` and how many there are in all.
 pub fn search(

@@ -1,5 +1,5 @@
-//! In-memory caches of public pages: an article page (rendered, but for its view count) and a
-//! listing page's cards. An entry is used for [`TTL_SECS`] by the state's clock, then once
+//! In-memory caches of public pages (article, listing and search pages), each rendered once
+//! with marks for its view counts (see [`super::spliced`]). An entry is used for [`TTL_SECS`] by the state's clock, then once
 //! more by the requests that arrive while one of them loads the new one: an edit made on
 //! another instance shows here within about that time. Every write through the admin area of
 //! this instance and scheduled publishing empty the caches at once. View counts are not
@@ -22,8 +22,8 @@ use super::public::article::Published;
 
 /// How long an entry may be used (seconds by the state's clock).
 pub const TTL_SECS: i64 = 2;
-/// Entries per cache; a full cache starts over (simple, and bounded).
-const MAX_ENTRIES: usize = 2_000;
+/// Entries per cache unless said otherwise; a full cache starts over (simple, and bounded).
+const MAX_ENTRIES: usize = 1_000;
 
 /// What a lookup found.
 pub enum Lookup<V> {
@@ -51,21 +51,28 @@ struct Entries<V> {
 
 pub struct Cache<V> {
     inner: Mutex<Entries<V>>,
+    max_entries: usize,
 }
 
 impl<V> Default for Cache<V> {
     fn default() -> Self {
+        Cache::bounded(MAX_ENTRIES)
+    }
+}
+
+impl<V> Cache<V> {
+    /// A cache of at most `max_entries` entries.
+    pub fn bounded(max_entries: usize) -> Self {
         Cache {
             inner: Mutex::new(Entries {
                 map: HashMap::new(),
                 loading: Default::default(),
                 generation: 0,
             }),
+            max_entries,
         }
     }
-}
 
-impl<V> Cache<V> {
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries<V>> {
         match self.inner.lock() {
             Ok(guard) => guard,
@@ -98,7 +105,7 @@ impl<V> Cache<V> {
         if inner.generation != ticket.generation {
             return;
         }
-        if inner.map.len() >= MAX_ENTRIES {
+        if inner.map.len() >= self.max_entries {
             inner.map.clear();
         }
         inner.map.insert(ticket.key, (now, value));
@@ -145,28 +152,70 @@ where
     }
 }
 
-/// A listing page: its cards, the total for the pager, and this instance's written views of
-/// each card's article when they were loaded (see [`AppState::views_shown`]).
-pub struct ListingPage {
-    pub items: Vec<ArticleWithNames>,
-    pub total: i64,
-    pub written_then: Vec<u64>,
-    /// The cards' featured images, by media id.
-    pub pictures: crate::web::public::CardPictures,
+/// The view counts of a kept page's cards: each article's stored count when the page was
+/// loaded and this instance's written views of it just before (see [`AppState::views_shown`]).
+pub struct CardCounts(Vec<(i32, i64, u64)>);
+
+impl CardCounts {
+    /// Call after the cards' stored counts were read: a batch written in between then shows
+    /// a moment late, never twice (see [`AppState::views_shown`]).
+    pub fn of(state: &AppState, items: &[ArticleWithNames]) -> CardCounts {
+        CardCounts(
+            items
+                .iter()
+                .map(|i| {
+                    (
+                        i.article.id,
+                        i.article.view_count,
+                        state.views.written_of(i.article.id),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// "948 views" for each card, as of now.
+    pub fn labels(&self, state: &AppState) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|&(id, stored, written_then)| {
+                crate::web::render::views_label(state.views_shown(id, stored, written_then))
+            })
+            .collect()
+    }
 }
 
-#[derive(Default)]
+/// A listing page, rendered with a mark for each card's view count.
+pub struct ListingPage {
+    pub page: super::spliced::Spliced,
+    pub counts: CardCounts,
+}
+
 pub struct Caches {
     /// Rendered article pages by slug (published articles only).
     pub articles: Cache<Published>,
     /// Listing pages by listing and page number.
     pub listings: Cache<ListingPage>,
+    /// Search result pages by query and page number.
+    pub searches: Cache<super::spliced::Spliced>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        // A kept page is about 15–30 KB, its compressed copy included.
+        Caches {
+            articles: Cache::bounded(MAX_ENTRIES),
+            listings: Cache::bounded(500),
+            searches: Cache::bounded(200),
+        }
+    }
 }
 
 impl Caches {
     pub fn clear(&self) {
         self.articles.clear();
         self.listings.clear();
+        self.searches.clear();
     }
 }
 

@@ -15,6 +15,7 @@ pub mod public;
 pub mod render;
 pub mod scheduler;
 pub mod site_view;
+pub mod spliced;
 pub mod views;
 
 use std::net::TcpListener;

@@ -23,6 +23,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     the_daily_series_feeds_the_charts,
     an_edit_shows_at_once_here_and_soon_elsewhere,
     the_gzip_page_is_the_page_with_its_count,
+    kept_listing_pages_show_each_new_view,
 ];
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -460,4 +461,70 @@ async fn the_gzip_page_is_the_page_with_its_count(app: TestApp) {
         gz.len(),
         page.len()
     );
+}
+
+/// A listing page is kept rendered and compressed; each request puts in the cards' counts of
+/// the moment, so a view shows on the home page at once, compressed or not, with a new ETag.
+async fn kept_listing_pages_show_each_new_view(app: TestApp) {
+    let author = app.user("editor");
+    let seen = app.article(&author, "Seen report", SaveAction::Publish);
+    app.article(&author, "Unseen report", SaveAction::Publish);
+    const READER: &str = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36";
+    let home = format!("{}/", app.addr);
+    let fetch = |encoding: &'static str, etag: Option<String>| {
+        let home = home.clone();
+        async move {
+            let mut req = awc::Client::default()
+                .get(&home)
+                .insert_header(("Accept-Encoding", encoding))
+                .insert_header(("User-Agent", READER))
+                .no_decompress();
+            if let Some(etag) = etag {
+                req = req.insert_header(("If-None-Match", etag));
+            }
+            let mut res = req.send().await.expect("request");
+            let header = |name: &str| {
+                res.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            let (encoding, etag) = (header("content-encoding"), header("etag"));
+            let body = res.body().limit(10_000_000).await.expect("body").to_vec();
+            let page = if encoding == "gzip" {
+                let mut page = String::new();
+                std::io::Read::read_to_string(
+                    &mut flate2::read::GzDecoder::new(&body[..]),
+                    &mut page,
+                )
+                .expect("valid gzip");
+                page
+            } else {
+                String::from_utf8(body).expect("utf-8")
+            };
+            (res.status(), encoding, etag, page)
+        }
+    };
+    let (status, encoding, before_etag, before) = fetch("gzip", None).await;
+    assert_eq!((status, encoding.as_str()), (StatusCode::OK, "gzip"));
+    assert_eq!(before.matches(">0 views<").count(), 2, "{before}");
+    assert_eq!(
+        fetch("gzip", Some(before_etag.clone())).await.0,
+        StatusCode::NOT_MODIFIED
+    );
+    let client = app.client();
+    let res = client
+        .get_with(&format!("/news/{}", seen.slug), &[("User-Agent", READER)])
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    // No edit, so the kept page is used again, with the new count in it.
+    let (status, encoding, etag, after) = fetch("gzip", Some(before_etag.clone())).await;
+    assert_eq!((status, encoding.as_str()), (StatusCode::OK, "gzip"));
+    assert_ne!(etag, before_etag);
+    assert_eq!(after.matches(">0 views<").count(), 1, "{after}");
+    assert_eq!(after.matches(">1 view<").count(), 1, "{after}");
+    let (_, encoding, _, plain) = fetch("identity", None).await;
+    assert_eq!(encoding, "");
+    assert_eq!(plain, after);
 }

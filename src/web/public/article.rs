@@ -7,7 +7,6 @@ use std::sync::Arc;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use sha2::{Digest, Sha256};
 
 use crate::clock;
 use crate::config::ViewCounting;
@@ -18,6 +17,7 @@ use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::render::{Layout, SocialMeta, default_preview_image, json_for_script, views_label};
 use crate::web::site_view::Link;
+use crate::web::spliced::{self, Spliced};
 
 use super::Card;
 
@@ -151,22 +151,14 @@ fn description_of(item: &ArticleWithNames) -> String {
     out
 }
 
-/// Stands for the view count in a cached page: the one part that changes with every view.
-const VIEWS_MARK: &str = "\u{1}views\u{1}";
-
-/// A published article's page, rendered once and kept in the cache: the HTML before and after
-/// the view count, and what the count and the `ETag` are made from.
+/// A published article's page, rendered once and kept in the cache with a mark for its view
+/// count, and what the count is made from.
 pub struct Rendered {
     id: i32,
     stored_views: i64,
     /// This instance's written views of the article just before `stored_views` was read.
     written_then: u64,
-    head: String,
-    tail: String,
-    /// A hash of everything but the count.
-    version: String,
-    /// The same, compressed once for gzip (`None` if compressing failed).
-    gzip: Option<crate::web::gzip::Parts>,
+    page: Spliced,
 }
 
 impl Rendered {
@@ -174,37 +166,13 @@ impl Rendered {
         let id = loaded.item.article.id;
         let beacon =
             (state.settings.view_counting == ViewCounting::Beacon).then(|| format!("/views/{id}"));
-        let html = page_html(state, loaded, VIEWS_MARK.to_owned(), None, beacon)?;
-        let (head, tail) = html
-            .split_once(VIEWS_MARK)
-            .ok_or_else(|| AppError::Internal("the article page lost its view count".into()))?;
-        let mut hash = Sha256::new();
-        hash.update(head.as_bytes());
-        hash.update(tail.as_bytes());
+        let html = page_html(state, loaded, spliced::mark().to_owned(), None, beacon)?;
         Ok(Rendered {
             id,
             stored_views: loaded.item.article.view_count,
             written_then,
-            version: crate::accounts::sessions::hex(&hash.finalize()[..8]),
-            gzip: crate::web::gzip::Parts::new(head.as_bytes(), tail.as_bytes())
-                .map_err(|e| log::warn!("article page not precompressed: {e}"))
-                .ok(),
-            head: head.to_owned(),
-            tail: tail.to_owned(),
+            page: Spliced::new(&html, 1)?,
         })
-    }
-
-    fn etag(&self, views: i64) -> String {
-        format!("W/\"{}-{views}\"", self.version)
-    }
-
-    fn body(&self, views: i64) -> String {
-        let label = views_label(views);
-        let mut out = String::with_capacity(self.head.len() + label.len() + self.tail.len());
-        out.push_str(&self.head);
-        out.push_str(&label);
-        out.push_str(&self.tail);
-        out
     }
 }
 
@@ -299,38 +267,20 @@ pub async fn show(
     {
         views += 1;
     }
-    let etag = page.etag(views);
+    let figures = [views_label(views)];
+    let etag = page.page.etag(&figures);
     // The browser has this very page: 304, and no view (the `conditional` middleware leaves
     // responses that carry their own ETag alone).
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|inm| crate::web::conditional::matches_etag(inm, &etag));
-    if fresh {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish());
+    if spliced::fresh(&req, &etag) {
+        return Ok(spliced::not_modified(etag));
     }
     // Counted by the `count_views` middleware once the answer is known to be this page.
     if let Some(visit) = visit {
         req.extensions_mut().insert(visit);
     }
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::VARY, "Accept-Encoding"));
     // Compressed once when cached, with only the count put in per request: far cheaper than
-    // compressing the whole page every time (the compression middleware leaves it alone).
-    if let Some(gzip) = &page.gzip
-        && crate::web::gzip::accepted(&req)
-    {
-        return Ok(response
-            .insert_header((header::CONTENT_ENCODING, "gzip"))
-            .body(gzip.with_middle(views_label(views).as_bytes())));
-    }
-    Ok(response.body(page.body(views)))
+    // compressing the whole page every time.
+    Ok(page.page.respond(&req, &figures, etag))
 }
 
 /// The HTML of the article page for `loaded`, with `views` as its view count. `preview` is the

@@ -1,16 +1,18 @@
 //! Lists of reports: the home page, a category, a tag, a month, and the archive index.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDate, Offset, TimeZone};
 use serde::Deserialize;
 
+use crate::content::articles::ArticleWithNames;
 use crate::content::listing::{self, Listing};
 use crate::content::{categories, slug, tags};
 use crate::web::AppState;
-use crate::web::cache::ListingPage as CachedListing;
+use crate::web::cache::{CardCounts, ListingPage as CachedListing};
 use crate::web::error::AppError;
-use crate::web::render::{FeedLink, Layout, render, views_label};
+use crate::web::render::{FeedLink, Layout, render};
+use crate::web::spliced::{self, Spliced};
 
 use super::{Card, PAGE_SIZE, Pager, page_number};
 
@@ -44,6 +46,7 @@ struct ListingSpec {
 }
 
 async fn show(
+    req: &HttpRequest,
     state: &AppState,
     spec: ListingSpec,
     raw_page: Option<&str>,
@@ -54,7 +57,7 @@ async fn show(
     let listing = spec.listing;
     let now = state.clock.now();
     let key = format!("{listing:?}/{page}");
-    let cached = crate::web::cache::through(&state.caches.listings, &key, now, || async {
+    let kept = crate::web::cache::through(&state.caches.listings, &key, now, || async move {
         let (items, total) = state
             .db(move |conn| {
                 let items = listing::page(conn, &language, listing, PAGE_SIZE, offset)?;
@@ -62,24 +65,35 @@ async fn show(
                 Ok((items, total))
             })
             .await?;
-        // Read after the counts: a batch written in between shows a moment late, never twice.
-        let written_then = items
-            .iter()
-            .map(|i| state.views.written_of(i.article.id))
-            .collect();
+        if items.is_empty() && page > 1 {
+            return Err(AppError::NotFound);
+        }
         let pictures = super::card_pictures(state, &items).await?;
+        let counts = CardCounts::of(state, &items);
+        let html = page_html(state, spec, page, &items, total, &pictures)?;
         Ok(CachedListing {
-            written_then,
-            items,
-            total,
-            pictures,
+            page: Spliced::new(&html, items.len())?,
+            counts,
         })
     })
     .await?;
-    let (items, total) = (&cached.items, cached.total);
-    if items.is_empty() && page > 1 {
-        return Err(AppError::NotFound);
+    let figures = kept.counts.labels(state);
+    let etag = kept.page.etag(&figures);
+    if spliced::fresh(req, &etag) {
+        return Ok(spliced::not_modified(etag));
     }
+    Ok(kept.page.respond(req, &figures, etag))
+}
+
+/// The HTML of a listing page, with a mark for each card's view count.
+fn page_html(
+    state: &AppState,
+    spec: ListingSpec,
+    page: i64,
+    items: &[ArticleWithNames],
+    total: i64,
+    pictures: &super::CardPictures,
+) -> Result<String, AppError> {
     let title = if page > 1 {
         format!("{}, page {page}", spec.heading)
     } else {
@@ -95,28 +109,27 @@ async fn show(
         .with_canonical(state.settings.absolute(&canonical))
         .with_site_preview(state);
     layout.feeds.extend(spec.feeds);
-    let pictures = &cached.pictures;
-    render(&ListingPage {
+    Ok(ListingPage {
         layout,
         heading: spec.heading,
         intro: spec.intro,
         page,
         cards: items
             .iter()
-            .zip(&cached.written_then)
-            .map(|(i, written_then)| {
+            .map(|i| {
                 let mut card = Card::from(i, state).with_picture(i, pictures);
-                let shown = state.views_shown(i.article.id, i.article.view_count, *written_then);
-                card.views = views_label(shown);
+                card.views = spliced::mark().to_owned();
                 card
             })
             .collect(),
         pager: Pager::new(&spec.path, page, total, PAGE_SIZE),
         empty_message: spec.empty_message,
-    })
+    }
+    .render()?)
 }
 
 pub async fn home(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -135,10 +148,11 @@ pub async fn home(
         feeds: Vec::new(),
         empty_message: "No reports have been published yet.".to_owned(),
     };
-    show(&state, spec, query.page.as_deref()).await
+    show(&req, &state, spec, query.page.as_deref()).await
 }
 
 pub async fn category(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<PageQuery>,
@@ -181,10 +195,11 @@ pub async fn category(
         empty_message: "Nothing has been published in this category yet.".to_owned(),
         path: base,
     };
-    show(&state, spec, query.page.as_deref()).await
+    show(&req, &state, spec, query.page.as_deref()).await
 }
 
 pub async fn tag(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<PageQuery>,
@@ -207,7 +222,7 @@ pub async fn tag(
         feeds: Vec::new(),
         empty_message: "Nothing published carries this tag yet.".to_owned(),
     };
-    show(&state, spec, query.page.as_deref()).await
+    show(&req, &state, spec, query.page.as_deref()).await
 }
 
 /// The UTC bounds of a month in the site's time zone.
@@ -253,6 +268,7 @@ pub fn month_name(month: u32) -> &'static str {
 }
 
 pub async fn month(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<PageQuery>,
@@ -275,7 +291,7 @@ pub async fn month(
         feeds: Vec::new(),
         empty_message: "Nothing was published in this month.".to_owned(),
     };
-    show(&state, spec, query.page.as_deref()).await
+    show(&req, &state, spec, query.page.as_deref()).await
 }
 
 pub struct YearGroup {
