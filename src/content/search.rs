@@ -80,10 +80,6 @@ fn excerpt_html(raw: &str) -> String {
     out.replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
 }
 
-// CROSS JOIN makes SQLite start from the full-text index: a plain JOIN lets the planner walk
-// every published article and ask the index about each, which takes seconds at 100,000.
-const SQLITE_FROM: &str = "FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid
-    WHERE articles_fts MATCH ? AND a.status = 'published' AND a.language = ?";
 /// The stored document vector (title, summary and text; see the migration `search_doc`).
 const PG_DOC: &str = "a.search_doc";
 
@@ -101,20 +97,25 @@ pub fn search(
     }
     let (hits, total): (Vec<Hit>, i64) = match conn {
         DbConn::Sqlite(c) => {
-            let fts = words
+            // The index holds published articles only, their language as a column of its
+            // own (see the migration `search_doc`): ranking and counting need nothing else.
+            let words = words
                 .iter()
                 .map(|w| format!("\"{w}\"*"))
                 .collect::<Vec<_>>()
                 .join(" ");
+            let fts = format!(
+                "language:\"{}\" AND ({words})",
+                language.replace('"', "\"\"")
+            );
             // Rank first, then make excerpts for the page's few hits only (a snippet for
             // every match before sorting is most of the work of a common word).
-            let ids: Vec<Id> = diesel::sql_query(format!(
-                "SELECT a.id AS id {SQLITE_FROM}
-                 ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0), a.published_at DESC
-                 LIMIT ? OFFSET ?"
-            ))
+            let ids: Vec<Id> = diesel::sql_query(
+                "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?
+                 ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0, 0.0), rowid DESC
+                 LIMIT ? OFFSET ?",
+            )
             .bind::<Text, _>(&fts)
-            .bind::<Text, _>(language)
             .bind::<BigInt, _>(limit)
             .bind::<BigInt, _>(offset)
             .load::<Id>(c)?;
@@ -123,6 +124,7 @@ pub fn search(
                 .map(|i| i.id.to_string())
                 .collect::<Vec<_>>()
                 .join(",");
+            // Without the language, so that the excerpt never comes from that column.
             let mut hits = if ids.is_empty() {
                 Vec::new()
             } else {
@@ -130,15 +132,16 @@ pub fn search(
                     "SELECT rowid AS id, snippet(articles_fts, -1, '{OPEN}', '{CLOSE}', '…', 24) AS excerpt
                      FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({list})"
                 ))
-                .bind::<Text, _>(&fts)
+                .bind::<Text, _>(&format!("{{title summary body_text}}: ({words})"))
                 .load::<Hit>(c)?
             };
             hits.sort_by_key(|h| ids.iter().position(|i| i.id == h.id));
-            let total = diesel::sql_query(format!("SELECT COUNT(*) AS n {SQLITE_FROM}"))
-                .bind::<Text, _>(&fts)
-                .bind::<Text, _>(language)
-                .get_result::<Count>(c)?
-                .n;
+            let total = diesel::sql_query(
+                "SELECT COUNT(*) AS n FROM articles_fts WHERE articles_fts MATCH ?",
+            )
+            .bind::<Text, _>(&fts)
+            .get_result::<Count>(c)?
+            .n;
             (hits, total)
         }
         DbConn::Pg(c) => {

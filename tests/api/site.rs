@@ -615,6 +615,43 @@ async fn search_ranks_highlights_and_survives_any_input(app: TestApp) {
         card_titles(&client.get("/search?q=glaciers").await.body),
         ["Climate conference opens"]
     );
+    // Taken back to draft, published again, deleted: the index holds published ones only.
+    for (action, found) in [
+        (Some(SaveAction::Draft), false),
+        (Some(SaveAction::Publish), true),
+        (None, false),
+    ] {
+        app.with_conn(|c| match action {
+            Some(action) => {
+                let current = app.reload(id);
+                articles::update(
+                    c,
+                    id,
+                    current.version,
+                    &ArticleInput {
+                        title: current.title.clone(),
+                        slug: current.slug.clone(),
+                        summary: String::new(),
+                        body: "<p>Now about glaciers.</p>".into(),
+                        category_id: current.category_id,
+                        tags: String::new(),
+                    },
+                    action,
+                    current.author_id,
+                )
+                .map(|_| ())
+                .expect("update");
+            }
+            None => {
+                articles::delete(c, id).expect("delete");
+            }
+        });
+        app.state.clock.advance(std::time::Duration::from_secs(
+            chronicle::web::cache::TTL_SECS as u64 + 1,
+        ));
+        let titles = card_titles(&client.get("/search?q=glaciers").await.body);
+        assert_eq!(titles.len(), usize::from(found), "{action:?}: {titles:?}");
+    }
 }
 
 async fn unpublished_reports_appear_nowhere(app: TestApp) {
