@@ -33,7 +33,7 @@ def oha(label):
 
 
 NAMES = {"article": "article", "home": "home", "deep": "deep listing", "search": "search (one query)",
-         "varied": "search (768 queries)", "ceiling": "static ceiling"}
+         "varied": "search (272 queries)", "ceiling": "static ceiling"}
 
 
 def cmd(*args):

@@ -14,6 +14,7 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web;
 use chrono::NaiveDateTime;
+use tokio::sync::watch;
 
 use crate::content::articles::ArticleWithNames;
 
@@ -32,6 +33,9 @@ pub enum Lookup<V> {
     /// Too old, but another request is loading the new one: use this meanwhile (a burst of
     /// requests costs one load, not one each).
     Stale(Arc<V>),
+    /// Nothing yet, and another request is loading it: wait for that (the channel closes
+    /// when the load ends, however it ends).
+    Wait(watch::Receiver<()>),
     /// Load it, and [`Cache::put`] it with this ticket (or [`Cache::abandon`] it).
     Load(Ticket),
 }
@@ -41,12 +45,17 @@ pub enum Lookup<V> {
 pub struct Ticket {
     key: String,
     generation: u64,
+    /// Which load this is (a later one of the same key may have begun).
+    load: u64,
 }
 
 struct Entries<V> {
     map: HashMap<String, (NaiveDateTime, Arc<V>)>,
-    loading: std::collections::HashSet<String>,
+    /// The loads under way, by key; waiters subscribe to the sender, which is dropped when
+    /// the load ends.
+    loading: HashMap<String, (u64, watch::Sender<()>)>,
     generation: u64,
+    next_load: u64,
 }
 
 pub struct Cache<V> {
@@ -66,8 +75,9 @@ impl<V> Cache<V> {
         Cache {
             inner: Mutex::new(Entries {
                 map: HashMap::new(),
-                loading: Default::default(),
+                loading: HashMap::new(),
                 generation: 0,
+                next_load: 0,
             }),
             max_entries,
         }
@@ -86,22 +96,40 @@ impl<V> Cache<V> {
             let age = (now - *at).num_seconds();
             ((0..TTL_SECS).contains(&age), value.clone())
         });
-        match found {
-            Some((true, value)) => Lookup::Fresh(value),
-            Some((false, value)) if inner.loading.contains(key) => Lookup::Stale(value),
-            _ => {
-                inner.loading.insert(key.to_owned());
+        let loading = inner.loading.get(key).map(|(_, sender)| sender.subscribe());
+        match (found, loading) {
+            (Some((true, value)), _) => Lookup::Fresh(value),
+            (Some((false, value)), Some(_)) => Lookup::Stale(value),
+            (None, Some(receiver)) => Lookup::Wait(receiver),
+            (_, None) => {
+                inner.next_load += 1;
+                let load = inner.next_load;
+                inner
+                    .loading
+                    .insert(key.to_owned(), (load, watch::channel(()).0));
                 Lookup::Load(Ticket {
                     key: key.to_owned(),
                     generation: inner.generation,
+                    load,
                 })
             }
         }
     }
 
+    /// Ends the load of `ticket` (waking its waiters) if it is still the one under way.
+    fn end_load(inner: &mut Entries<V>, ticket: &Ticket) {
+        if inner
+            .loading
+            .get(&ticket.key)
+            .is_some_and(|(load, _)| *load == ticket.load)
+        {
+            inner.loading.remove(&ticket.key);
+        }
+    }
+
     pub fn put(&self, ticket: Ticket, now: NaiveDateTime, value: Arc<V>) {
         let mut inner = self.lock();
-        inner.loading.remove(&ticket.key);
+        Self::end_load(&mut inner, &ticket);
         if inner.generation != ticket.generation {
             return;
         }
@@ -111,9 +139,9 @@ impl<V> Cache<V> {
         inner.map.insert(ticket.key, (now, value));
     }
 
-    /// The load failed: the next request tries again.
+    /// The load failed or was given up: the next request tries again.
     pub fn abandon(&self, ticket: Ticket) {
-        self.lock().loading.remove(&ticket.key);
+        Self::end_load(&mut self.lock(), &ticket);
     }
 
     pub fn clear(&self) {
@@ -124,8 +152,27 @@ impl<V> Cache<V> {
     }
 }
 
+/// A load under way: given up when dropped before it was stored (a request whose client went
+/// away is dropped in the middle), so that nobody waits for it.
+struct Loading<'a, V> {
+    cache: &'a Cache<V>,
+    ticket: Option<Ticket>,
+}
+
+impl<V> Drop for Loading<'_, V> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            self.cache.abandon(ticket);
+        }
+    }
+}
+
+/// Longest wait for another request's load before loading without it.
+const WAIT_AT_MOST: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Loads through `cache`: a fresh entry, or a stale one while another request refreshes it,
-/// or `load` (whose result is stored).
+/// or the entry another request is loading, or `load` (whose result is stored). A load that
+/// fails is not stored; the requests that waited for it then load for themselves.
 pub async fn through<V, F, Fut>(
     cache: &Cache<V>,
     key: &str,
@@ -136,20 +183,27 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<V, super::error::AppError>>,
 {
-    match cache.lookup(key, now) {
-        Lookup::Fresh(value) | Lookup::Stale(value) => Ok(value),
-        Lookup::Load(ticket) => match load().await {
-            Ok(value) => {
-                let value = Arc::new(value);
-                cache.put(ticket, now, value.clone());
-                Ok(value)
+    let mut waited = false;
+    let ticket = loop {
+        match cache.lookup(key, now) {
+            Lookup::Fresh(value) | Lookup::Stale(value) => return Ok(value),
+            Lookup::Load(ticket) => break Some(ticket),
+            // Waited once already: the load we waited for failed (a missing page, say), so
+            // load in parallel rather than one after another.
+            Lookup::Wait(_) if waited => break None,
+            Lookup::Wait(mut receiver) => {
+                waited = true;
+                // Returns when the sender is dropped: the load has ended.
+                let _ = actix_web::rt::time::timeout(WAIT_AT_MOST, receiver.changed()).await;
             }
-            Err(e) => {
-                cache.abandon(ticket);
-                Err(e)
-            }
-        },
+        }
+    };
+    let mut loading = Loading { cache, ticket };
+    let value = Arc::new(load().await?);
+    if let Some(ticket) = loading.ticket.take() {
+        cache.put(ticket, now, value.clone());
     }
+    Ok(value)
 }
 
 /// The view counts of a kept page's cards: each article's stored count when the page was
@@ -233,4 +287,88 @@ pub async fn forget_after_writes(
         state.caches.clear();
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use actix_web::rt::time::{sleep, timeout};
+
+    use super::*;
+    use crate::web::error::AppError;
+
+    fn noon() -> NaiveDateTime {
+        chrono::DateTime::from_timestamp(1_800_000_000, 0)
+            .map(|t| t.naive_utc())
+            .unwrap_or_default()
+    }
+
+    #[actix_web::test]
+    async fn a_burst_of_misses_loads_once() {
+        let cache = Arc::new(Cache::<u32>::default());
+        let loads = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (cache, loads) = (cache.clone(), loads.clone());
+                actix_web::rt::spawn(async move {
+                    through(&cache, "home", noon(), || async {
+                        loads.fetch_add(1, Ordering::SeqCst);
+                        sleep(Duration::from_millis(20)).await;
+                        Ok::<_, AppError>(7)
+                    })
+                    .await
+                    .map(|v| *v)
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert!(matches!(task.await, Ok(Ok(7))));
+        }
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+    }
+
+    #[actix_web::test]
+    async fn a_failed_or_dropped_load_leaves_nobody_waiting() {
+        let cache = Cache::<u32>::default();
+        // A request whose client goes away while it loads: its future is dropped.
+        let gone = timeout(
+            Duration::from_millis(20),
+            through(&cache, "page", noon(), || async {
+                sleep(Duration::from_secs(3600)).await;
+                Ok::<_, AppError>(1)
+            }),
+        )
+        .await;
+        assert!(gone.is_err());
+        let next = timeout(
+            Duration::from_secs(2),
+            through(&cache, "page", noon(), || async { Ok::<_, AppError>(2) }),
+        )
+        .await;
+        assert!(matches!(next.map(|r| r.map(|v| *v)), Ok(Ok(2))));
+        // The same once the entry is old: a dropped refresh does not leave the old copy in
+        // use for ever.
+        let later = noon() + chrono::Duration::seconds(TTL_SECS + 1);
+        let gone = timeout(
+            Duration::from_millis(20),
+            through(&cache, "page", later, || async {
+                sleep(Duration::from_secs(3600)).await;
+                Ok::<_, AppError>(1)
+            }),
+        )
+        .await;
+        assert!(gone.is_err());
+        let fresh = through(&cache, "page", later, || async { Ok::<_, AppError>(4) }).await;
+        assert!(matches!(fresh.as_deref(), Ok(4)));
+        // A failed load is not kept: the next request loads again.
+        let failed = through(&cache, "missing", noon(), || async {
+            Err::<u32, _>(AppError::NotFound)
+        })
+        .await;
+        assert!(failed.is_err());
+        let again = through(&cache, "missing", noon(), || async { Ok::<_, AppError>(3) }).await;
+        assert!(matches!(again.as_deref(), Ok(3)));
+    }
 }

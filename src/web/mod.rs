@@ -52,6 +52,10 @@ pub struct AppState {
     pub views: Arc<crate::stats::counter::ViewCounter>,
     /// What public pages read, kept for a moment (see [`cache`]).
     pub caches: cache::Caches,
+    /// One permit per pooled connection: database work waits here, not on a thread of its
+    /// own (a burst of 64 requests would start 64 blocking threads that wait for 8
+    /// connections, each with its own stack and allocator arena).
+    db_slots: tokio::sync::Semaphore,
     site: RwLock<Arc<SiteView>>,
 }
 
@@ -66,6 +70,7 @@ impl AppState {
             settings.view_dedup_secs,
             settings.timezone,
         ));
+        let db_slots = tokio::sync::Semaphore::new(pool.max_size() as usize);
         let state = AppState {
             pool,
             settings,
@@ -74,6 +79,7 @@ impl AppState {
             media,
             views,
             caches: cache::Caches::default(),
+            db_slots,
             site: RwLock::new(Arc::new(SiteView::default())),
         };
         let defaults = state.site_defaults();
@@ -105,6 +111,14 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        let timeout = self.settings.db_timeout;
+        let permit = actix_web::rt::time::timeout(timeout, self.db_slots.acquire()).await;
+        let Ok(Ok(_permit)) = permit else {
+            return Err(AppError::DatabaseUnavailable(format!(
+                "no database connection came free within {} s",
+                timeout.as_secs()
+            )));
+        };
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get()?;
