@@ -10,6 +10,11 @@ use crate::db::DbConn;
 use super::articles::ArticleWithNames;
 use super::listing;
 
+/// A search ranks at most this many matches by relevance: the most recently written ones. A query that
+/// matches more says so (and the visitor can add words); ranking every match of a common
+/// word is what made searches slow (bm25 or ts_rank of each of 100,000 matches).
+pub const RANKED: i64 = 1_000;
+
 /// At most this many words of a query are used.
 pub const MAX_TERMS: usize = 12;
 const MAX_TERM_CHARS: usize = 40;
@@ -83,7 +88,8 @@ fn excerpt_html(raw: &str) -> String {
 /// The stored document vector (title, summary and text; see the migration `search_doc`).
 const PG_DOC: &str = "a.search_doc";
 
-/// One page of results for `query` and how many there are in all.
+/// One page of results for `query` and how many there are in all, up to [`RANKED`] + 1 (more
+/// than [`RANKED`] means "more than that").
 pub fn search(
     conn: &mut DbConn,
     language: &str,
@@ -93,6 +99,10 @@ pub fn search(
 ) -> QueryResult<(Vec<SearchHit>, i64)> {
     let words = terms(query);
     if words.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let limit = limit.min(RANKED - offset);
+    if limit <= 0 {
         return Ok((Vec::new(), 0));
     }
     let (hits, total): (Vec<Hit>, i64) = match conn {
@@ -111,11 +121,14 @@ pub fn search(
             // Rank first, then make excerpts for the page's few hits only (a snippet for
             // every match before sorting is most of the work of a common word).
             let ids: Vec<Id> = diesel::sql_query(
-                "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?
-                 ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0, 0.0), rowid DESC
-                 LIMIT ? OFFSET ?",
+                "SELECT id FROM (
+                     SELECT rowid AS id, bm25(articles_fts, 10.0, 4.0, 1.0, 0.0) AS score
+                     FROM articles_fts WHERE articles_fts MATCH ?
+                     ORDER BY rowid DESC LIMIT ?)
+                 ORDER BY score, id DESC LIMIT ? OFFSET ?",
             )
             .bind::<Text, _>(&fts)
+            .bind::<BigInt, _>(RANKED)
             .bind::<BigInt, _>(limit)
             .bind::<BigInt, _>(offset)
             .load::<Id>(c)?;
@@ -137,9 +150,11 @@ pub fn search(
             };
             hits.sort_by_key(|h| ids.iter().position(|i| i.id == h.id));
             let total = diesel::sql_query(
-                "SELECT COUNT(*) AS n FROM articles_fts WHERE articles_fts MATCH ?",
+                "SELECT COUNT(*) AS n FROM (
+                     SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)",
             )
             .bind::<Text, _>(&fts)
+            .bind::<BigInt, _>(RANKED + 1)
             .get_result::<Count>(c)?
             .n;
             (hits, total)
@@ -150,26 +165,39 @@ pub fn search(
                 .map(|w| format!("'{w}':*"))
                 .collect::<Vec<_>>()
                 .join(" & ");
+            // The newest matches first (the most recently written, as on SQLite, whose
+            // index knows no dates), then ranked; excerpts for the page's few only.
             let hits = diesel::sql_query(format!(
-                "SELECT a.id AS id,
+                "WITH newest AS MATERIALIZED (
+                     SELECT a.id, a.published_at, {PG_DOC} AS doc
+                     FROM articles a, to_tsquery('simple', $1) q
+                     WHERE {PG_DOC} @@ q AND a.status = 'published' AND a.language = $2
+                     ORDER BY a.id DESC LIMIT $5),
+                 page AS MATERIALIZED (
+                     SELECT n.id, n.published_at, ts_rank(n.doc, q) AS score
+                     FROM newest n, to_tsquery('simple', $1) q
+                     ORDER BY score DESC, n.published_at DESC, n.id DESC LIMIT $3 OFFSET $4)
+                 SELECT p.id AS id,
                         ts_headline('simple', a.summary || ' ' || a.body_text, q,
                             'StartSel=\"{OPEN}\", StopSel=\"{CLOSE}\", MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"') AS excerpt
-                 FROM articles a, to_tsquery('simple', $1) q
-                 WHERE {PG_DOC} @@ q AND a.status = 'published' AND a.language = $2
-                 ORDER BY ts_rank({PG_DOC}, q) DESC, a.published_at DESC
-                 LIMIT $3 OFFSET $4"
+                 FROM page p JOIN articles a ON a.id = p.id, to_tsquery('simple', $1) q
+                 ORDER BY p.score DESC, p.published_at DESC, p.id DESC"
             ))
             .bind::<Text, _>(&tsquery)
             .bind::<Text, _>(language)
             .bind::<BigInt, _>(limit)
             .bind::<BigInt, _>(offset)
+            .bind::<BigInt, _>(RANKED)
             .load::<Hit>(c)?;
             let total = diesel::sql_query(format!(
-                "SELECT COUNT(*) AS n FROM articles a, to_tsquery('simple', $1) q
-                 WHERE {PG_DOC} @@ q AND a.status = 'published' AND a.language = $2"
+                "SELECT COUNT(*) AS n FROM (
+                     SELECT 1 FROM articles a, to_tsquery('simple', $1) q
+                     WHERE {PG_DOC} @@ q AND a.status = 'published' AND a.language = $2
+                     LIMIT $3) m"
             ))
             .bind::<Text, _>(&tsquery)
             .bind::<Text, _>(language)
+            .bind::<BigInt, _>(RANKED + 1)
             .get_result::<Count>(c)?
             .n;
             (hits, total)

@@ -241,6 +241,15 @@ pub fn render_status(
 
 /// "1 view", "948 views", "12,345 views".
 pub fn views_label(n: i64) -> String {
+    if n == 1 {
+        "1 view".to_owned()
+    } else {
+        format!("{} views", grouped(n))
+    }
+}
+
+/// "948", "12,345".
+pub fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -252,11 +261,7 @@ pub fn views_label(n: i64) -> String {
     if n < 0 {
         grouped.insert(0, '-');
     }
-    if n == 1 {
-        "1 view".to_owned()
-    } else {
-        format!("{grouped} views")
-    }
+    grouped
 }
 
 #[cfg(test)]

@@ -262,6 +262,41 @@ async fn seed_fills_the_site_with_searchable_reports(app: TestApp) {
     assert_eq!(found.status, StatusCode::OK);
     assert!(!found.body.contains("Nothing found"), "{}", found.body);
     assert_contains(&found.body, "href=\"/news/");
+    // Every title has "on": a word of all 3,000. The 1,000 most recently written of the
+    // published ones (the seed leaves a few drafts) are ranked and paged through; the page
+    // says there are more.
+    let newest: std::collections::HashMap<String, i32> = app.with_conn(|c| {
+        use chronicle::db::schema::articles;
+        use diesel::prelude::*;
+        articles::table
+            .filter(articles::status.eq("published"))
+            .order(articles::id.desc())
+            .limit(chronicle::content::search::RANKED)
+            .select((articles::slug, articles::id))
+            .load(c)
+            .expect("newest")
+            .into_iter()
+            .collect()
+    });
+    for page in [1, 50, 100] {
+        let res = client.get(&format!("/search?q=on&page={page}")).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_contains(&res.body, "More than 1,000 reports found");
+        let slugs: Vec<&str> = res
+            .body
+            .split("class=\"card-title\"><a href=\"/news/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert_eq!(slugs.len(), 10, "page {page}");
+        for slug in slugs {
+            assert!(newest.contains_key(slug), "{slug} is not among the newest");
+        }
+    }
+    assert_eq!(
+        client.get("/search?q=on&page=101").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 /// Starts `chronicle` with no arguments (configured by environment only) and waits until it

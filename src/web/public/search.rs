@@ -25,6 +25,9 @@ struct SearchPage {
     query: String,
     searched: bool,
     total: i64,
+    /// More matches than are ranked ([`search::RANKED`]): "more than 1,000".
+    more: bool,
+    ranked: String,
     results: Vec<Result_>,
     pager: Option<Pager>,
 }
@@ -90,6 +93,8 @@ pub async fn results(
             layout,
             searched,
             total,
+            more: total > search::RANKED,
+            ranked: crate::web::render::grouped(search::RANKED),
             results: hits
                 .into_iter()
                 .map(|h| Result_ {
@@ -97,7 +102,7 @@ pub async fn results(
                     excerpt_html: h.excerpt_html,
                 })
                 .collect(),
-            pager: Pager::new(&base, page, total, PAGE_SIZE),
+            pager: Pager::new(&base, page, total.min(search::RANKED), PAGE_SIZE),
             query: q,
         }
         .render()?;
