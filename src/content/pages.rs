@@ -92,6 +92,14 @@ fn validate(input: &PageInput) -> Result<(SafeHtml, String), ContentError> {
     Ok((sanitize::clean(&input.body), page_slug))
 }
 
+/// Images from the media library in the text get the `srcset` of their renditions, as in
+/// articles.
+fn with_srcsets(conn: &mut DbConn, body: &SafeHtml) -> SafeHtml {
+    sanitize::add_srcsets(body, |src| {
+        crate::media::library::srcset_for(conn, src).ok().flatten()
+    })
+}
+
 fn slug_taken(
     conn: &mut DbConn,
     language: &str,
@@ -110,6 +118,7 @@ fn slug_taken(
 pub fn create(conn: &mut DbConn, language: &str, input: &PageInput) -> Result<Page, ContentError> {
     write_tx(conn, |conn| {
         let (body, base) = validate(input)?;
+        let body = with_srcsets(conn, &body);
         let page_slug = slug::unique(&base, |c| slug_taken(conn, language, c, 0))?;
         let now = clock::now();
         Ok(diesel::insert_into(pages::table)
@@ -144,6 +153,7 @@ pub fn update(
             });
         }
         let (body, base) = validate(input)?;
+        let body = with_srcsets(conn, &body);
         let page_slug = slug::unique(&base, |c| slug_taken(conn, &current.language, c, id))?;
         Ok(diesel::update(pages::table.find(id))
             .set((

@@ -6,7 +6,7 @@ use diesel::sql_types::{Bool, Text};
 
 use crate::clock;
 use crate::db::DbConn;
-use crate::db::schema::{article_media, articles, media, media_variants, users};
+use crate::db::schema::{article_media, articles, media, media_variants, pages, users};
 
 diesel::define_sql_function! {
     /// SQL `lower()`, on both backends.
@@ -321,9 +321,10 @@ pub fn update_details(
 /// One place a file is used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Use {
-    pub article_id: i32,
+    /// The admin page to edit what uses it (a report or a static page).
+    pub edit_url: String,
     pub title: String,
-    /// "featured image", "gallery", "attachment" or "body".
+    /// "featured image", "gallery", "attachment", "in the text" or "in a page's text".
     pub role: String,
 }
 
@@ -333,7 +334,7 @@ impl Use {
     }
 }
 
-/// Every article that uses the file, and how.
+/// Every article and static page that uses the file, and how.
 pub fn uses(conn: &mut DbConn, id: i32) -> QueryResult<Vec<Use>> {
     let featured: Vec<(i32, String)> = articles::table
         .filter(articles::featured_media_id.eq(id))
@@ -353,31 +354,47 @@ pub fn uses(conn: &mut DbConn, id: i32) -> QueryResult<Vec<Use>> {
         .select(media::hash)
         .first(conn)
         .optional()?;
-    let in_text: Vec<(i32, String)> = match hash {
-        Some(hash) if hash.len() > 2 => articles::table
-            .filter(articles::body_html.like(format!("%/media/{}/{hash}%", &hash[..2])))
-            .order(articles::id.asc())
-            .select((articles::id, articles::title))
-            .load(conn)?,
-        _ => Vec::new(),
+    let (in_text, in_pages): (Vec<(i32, String)>, Vec<(i32, String)>) = match hash {
+        Some(hash) if hash.len() > 2 => {
+            let pattern = format!("%/media/{}/{hash}%", &hash[..2]);
+            (
+                articles::table
+                    .filter(articles::body_html.like(pattern.clone()))
+                    .order(articles::id.asc())
+                    .select((articles::id, articles::title))
+                    .load(conn)?,
+                pages::table
+                    .filter(pages::body_html.like(pattern))
+                    .order(pages::id.asc())
+                    .select((pages::id, pages::title))
+                    .load(conn)?,
+            )
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    let article = |id: i32, title: String, role: &str| Use {
+        edit_url: format!("/admin/articles/{id}/edit"),
+        title,
+        role: role.to_owned(),
     };
     let mut out: Vec<Use> = featured
         .into_iter()
-        .map(|(article_id, title)| Use {
-            article_id,
-            title,
-            role: "featured image".to_owned(),
-        })
+        .map(|(id, title)| article(id, title, "featured image"))
         .collect();
-    out.extend(listed.into_iter().map(|(article_id, title, role)| Use {
-        article_id,
+    out.extend(
+        listed
+            .into_iter()
+            .map(|(id, title, role)| article(id, title, &role)),
+    );
+    out.extend(
+        in_text
+            .into_iter()
+            .map(|(id, title)| article(id, title, "in the text")),
+    );
+    out.extend(in_pages.into_iter().map(|(id, title)| Use {
+        edit_url: format!("/admin/pages/{id}/edit"),
         title,
-        role,
-    }));
-    out.extend(in_text.into_iter().map(|(article_id, title)| Use {
-        article_id,
-        title,
-        role: "in the text".to_owned(),
+        role: "in a page's text".to_owned(),
     }));
     Ok(out)
 }

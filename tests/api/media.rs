@@ -1085,7 +1085,26 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
         "sizes=\"(min-width: 46rem) 42rem, 100vw\" alt=\"The choir",
     );
     assert_contains(&public.body, "<figcaption>Evening concert</figcaption>");
+    // A static page's text gets the same.
+    let res = editor
+        .post_form(
+            "/admin/pages",
+            &[
+                ("csrf_token", &token),
+                ("title", "Our concerts"),
+                ("slug", ""),
+                ("body", &body),
+                ("position", "1"),
+                ("published", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = app.client().get("/our-concerts").await;
+    assert_contains(&page.body, "-960.jpg\" srcset=\"/media/");
+    assert_contains(&page.body, "<figcaption>Evening concert</figcaption>");
     let used = editor.get(&format!("/admin/media/{id}")).await;
+    assert_contains(&used.body, "Our concerts</a> (in a page&#39;s text)");
     assert_contains(&used.body, "Evening concert</a> (in the text)");
     let res = editor
         .post_form(
