@@ -334,6 +334,9 @@ impl Use {
     }
 }
 
+/// An id and a title.
+type Titled = (i32, String);
+
 /// Every article and static page that uses the file, and how.
 pub fn uses(conn: &mut DbConn, id: i32) -> QueryResult<Vec<Use>> {
     let featured: Vec<(i32, String)> = articles::table
@@ -354,7 +357,7 @@ pub fn uses(conn: &mut DbConn, id: i32) -> QueryResult<Vec<Use>> {
         .select(media::hash)
         .first(conn)
         .optional()?;
-    let (in_text, in_pages): (Vec<(i32, String)>, Vec<(i32, String)>) = match hash {
+    let (in_text, in_pages): (Vec<Titled>, Vec<Titled>) = match hash {
         Some(hash) if hash.len() > 2 => {
             let pattern = format!("%/media/{}/{hash}%", &hash[..2]);
             (
