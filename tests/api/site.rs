@@ -23,6 +23,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     sitemap_becomes_an_index_past_its_chunk_size,
     robots_txt_points_at_the_sitemap,
     search_ranks_highlights_and_survives_any_input,
+    category_pages_are_kept_for_a_moment,
     unpublished_reports_appear_nowhere,
     head_and_conditional_requests,
     pages_are_compressed,
@@ -953,4 +954,35 @@ async fn not_found_page_offers_a_way_on(app: TestApp) {
         &res.body,
         r#"<meta name="robots" content="noindex, nofollow">"#,
     );
+}
+
+/// A category page is kept (the category is looked up only when it is loaded): a rename
+/// written past this instance's admin area shows once the kept page is older than the time
+/// to live; a missing category is a 404 every time.
+async fn category_pages_are_kept_for_a_moment(app: TestApp) {
+    world(&app);
+    let client = app.client();
+    let first = client.get("/category/events").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_contains(&first.body, "Ceremonies and meetings.");
+    app.with_conn(|c| {
+        use chronicle::db::schema::categories as cats;
+        diesel::update(cats::table.filter(cats::slug.eq("events")))
+            .set(cats::description.eq("Gatherings of every kind."))
+            .execute(c)
+            .expect("rename")
+    });
+    let kept = client.get("/category/events").await;
+    assert_contains(&kept.body, "Ceremonies and meetings.");
+    app.state.clock.advance(std::time::Duration::from_secs(
+        chronicle::web::cache::TTL_SECS as u64 + 1,
+    ));
+    let fresh = client.get("/category/events").await;
+    assert_contains(&fresh.body, "Gatherings of every kind.");
+    for _ in 0..2 {
+        assert_eq!(
+            client.get("/category/no-such-category").await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
 }

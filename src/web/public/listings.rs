@@ -45,19 +45,27 @@ struct ListingSpec {
     empty_message: String,
 }
 
-async fn show(
+/// A page of the listing that `spec` loads (a category or tag is looked up only when the page
+/// is not kept), kept under `path` and the page number.
+async fn show<F, Fut>(
     req: &HttpRequest,
     state: &AppState,
-    spec: ListingSpec,
+    path: &str,
     raw_page: Option<&str>,
-) -> Result<HttpResponse, AppError> {
+    spec: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<ListingSpec, AppError>>,
+{
     let page = page_number(raw_page)?;
     let language = state.settings.language.clone();
     let offset = (page - 1) * PAGE_SIZE;
-    let listing = spec.listing;
     let now = state.clock.now();
-    let key = format!("{listing:?}/{page}");
+    let key = format!("{path}?page={page}");
     let kept = crate::web::cache::through(&state.caches.listings, &key, now, || async move {
+        let spec = spec().await?;
+        let listing = spec.listing;
         let (items, total) = state
             .db(move |conn| {
                 let items = listing::page(conn, &language, listing, PAGE_SIZE, offset)?;
@@ -148,7 +156,10 @@ pub async fn home(
         feeds: Vec::new(),
         empty_message: "No reports have been published yet.".to_owned(),
     };
-    show(&req, &state, spec, query.page.as_deref()).await
+    show(&req, &state, "/", query.page.as_deref(), || async {
+        Ok(spec)
+    })
+    .await
 }
 
 pub async fn category(
@@ -161,41 +172,45 @@ pub async fn category(
     if !slug::is_valid(&wanted) {
         return Err(AppError::NotFound);
     }
-    let language = state.settings.language.clone();
-    let cat = state
-        .db(move |conn| {
-            Ok(categories::list(conn, &language)?
-                .into_iter()
-                .find(|c| c.slug == wanted))
+    let path = format!("/category/{wanted}");
+    let state = &state;
+    show(&req, state, &path, query.page.as_deref(), || async move {
+        let language = state.settings.language.clone();
+        let cat = state
+            .db(move |conn| {
+                Ok(categories::list(conn, &language)?
+                    .into_iter()
+                    .find(|c| c.slug == wanted))
+            })
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let base = format!("/category/{}", cat.slug);
+        Ok(ListingSpec {
+            listing: Listing::Category(cat.id),
+            heading: cat.name.clone(),
+            intro: cat.description.clone(),
+            description: if cat.description.is_empty() {
+                format!("Reports in {}.", cat.name)
+            } else {
+                cat.description.clone()
+            },
+            feeds: vec![
+                FeedLink {
+                    title: format!("{} (RSS)", cat.name),
+                    url: state.settings.absolute(&format!("{base}/feed.xml")),
+                    mime: "application/rss+xml",
+                },
+                FeedLink {
+                    title: format!("{} (Atom)", cat.name),
+                    url: state.settings.absolute(&format!("{base}/atom.xml")),
+                    mime: "application/atom+xml",
+                },
+            ],
+            empty_message: "Nothing has been published in this category yet.".to_owned(),
+            path: base,
         })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let base = format!("/category/{}", cat.slug);
-    let spec = ListingSpec {
-        listing: Listing::Category(cat.id),
-        heading: cat.name.clone(),
-        intro: cat.description.clone(),
-        description: if cat.description.is_empty() {
-            format!("Reports in {}.", cat.name)
-        } else {
-            cat.description.clone()
-        },
-        feeds: vec![
-            FeedLink {
-                title: format!("{} (RSS)", cat.name),
-                url: state.settings.absolute(&format!("{base}/feed.xml")),
-                mime: "application/rss+xml",
-            },
-            FeedLink {
-                title: format!("{} (Atom)", cat.name),
-                url: state.settings.absolute(&format!("{base}/atom.xml")),
-                mime: "application/atom+xml",
-            },
-        ],
-        empty_message: "Nothing has been published in this category yet.".to_owned(),
-        path: base,
-    };
-    show(&req, &state, spec, query.page.as_deref()).await
+    })
+    .await
 }
 
 pub async fn tag(
@@ -208,21 +223,25 @@ pub async fn tag(
     if !slug::is_valid(&wanted) {
         return Err(AppError::NotFound);
     }
-    let language = state.settings.language.clone();
-    let found = state
-        .db(move |conn| Ok(tags::find_by_slug(conn, &language, &wanted)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let spec = ListingSpec {
-        listing: Listing::Tag(found.id),
-        path: format!("/tag/{}", found.slug),
-        heading: format!("Tagged “{}”", found.name),
-        intro: String::new(),
-        description: format!("Reports tagged {}.", found.name),
-        feeds: Vec::new(),
-        empty_message: "Nothing published carries this tag yet.".to_owned(),
-    };
-    show(&req, &state, spec, query.page.as_deref()).await
+    let path = format!("/tag/{wanted}");
+    let state = &state;
+    show(&req, state, &path, query.page.as_deref(), || async move {
+        let language = state.settings.language.clone();
+        let found = state
+            .db(move |conn| Ok(tags::find_by_slug(conn, &language, &wanted)?))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(ListingSpec {
+            listing: Listing::Tag(found.id),
+            path: format!("/tag/{}", found.slug),
+            heading: format!("Tagged “{}”", found.name),
+            intro: String::new(),
+            description: format!("Reports tagged {}.", found.name),
+            feeds: Vec::new(),
+            empty_message: "Nothing published carries this tag yet.".to_owned(),
+        })
+    })
+    .await
 }
 
 /// The UTC bounds of a month in the site's time zone.
@@ -291,7 +310,11 @@ pub async fn month(
         feeds: Vec::new(),
         empty_message: "Nothing was published in this month.".to_owned(),
     };
-    show(&req, &state, spec, query.page.as_deref()).await
+    let path = spec.path.clone();
+    show(&req, &state, &path, query.page.as_deref(), || async {
+        Ok(spec)
+    })
+    .await
 }
 
 pub struct YearGroup {
