@@ -114,9 +114,10 @@ pub fn search(
                 .map(|w| format!("\"{w}\"*"))
                 .collect::<Vec<_>>()
                 .join(" ");
+            // The words in the text columns only, the language as its one token.
             let fts = format!(
-                "language:\"{}\" AND ({words})",
-                language.replace('"', "\"\"")
+                "language:\"lang{}\" AND {{title summary body_text}}: ({words})",
+                crate::accounts::sessions::hex(language.as_bytes())
             );
             // Rank first, then make excerpts for the page's few hits only (a snippet for
             // every match before sorting is most of the work of a common word).

@@ -176,7 +176,7 @@ const WAIT_AT_MOST: std::time::Duration = std::time::Duration::from_secs(10);
 pub async fn through<V, F, Fut>(
     cache: &Cache<V>,
     key: &str,
-    now: NaiveDateTime,
+    now: impl Fn() -> NaiveDateTime,
     load: F,
 ) -> Result<Arc<V>, super::error::AppError>
 where
@@ -185,7 +185,8 @@ where
 {
     let mut waited = false;
     let ticket = loop {
-        match cache.lookup(key, now) {
+        // The time again after a wait: what is loaded then is stored as of then.
+        match cache.lookup(key, now()) {
             Lookup::Fresh(value) | Lookup::Stale(value) => return Ok(value),
             Lookup::Load(ticket) => break Some(ticket),
             // Waited once already: the load we waited for failed (a missing page, say), so
@@ -201,7 +202,7 @@ where
     let mut loading = Loading { cache, ticket };
     let value = Arc::new(load().await?);
     if let Some(ticket) = loading.ticket.take() {
-        cache.put(ticket, now, value.clone());
+        cache.put(ticket, now(), value.clone());
     }
     Ok(value)
 }
@@ -313,7 +314,7 @@ mod tests {
             .map(|_| {
                 let (cache, loads) = (cache.clone(), loads.clone());
                 actix_web::rt::spawn(async move {
-                    through(&cache, "home", noon(), || async {
+                    through(&cache, "home", noon, || async {
                         loads.fetch_add(1, Ordering::SeqCst);
                         sleep(Duration::from_millis(20)).await;
                         Ok::<_, AppError>(7)
@@ -335,7 +336,7 @@ mod tests {
         // A request whose client goes away while it loads: its future is dropped.
         let gone = timeout(
             Duration::from_millis(20),
-            through(&cache, "page", noon(), || async {
+            through(&cache, "page", noon, || async {
                 sleep(Duration::from_secs(3600)).await;
                 Ok::<_, AppError>(1)
             }),
@@ -344,7 +345,7 @@ mod tests {
         assert!(gone.is_err());
         let next = timeout(
             Duration::from_secs(2),
-            through(&cache, "page", noon(), || async { Ok::<_, AppError>(2) }),
+            through(&cache, "page", noon, || async { Ok::<_, AppError>(2) }),
         )
         .await;
         assert!(matches!(next.map(|r| r.map(|v| *v)), Ok(Ok(2))));
@@ -353,22 +354,27 @@ mod tests {
         let later = noon() + chrono::Duration::seconds(TTL_SECS + 1);
         let gone = timeout(
             Duration::from_millis(20),
-            through(&cache, "page", later, || async {
-                sleep(Duration::from_secs(3600)).await;
-                Ok::<_, AppError>(1)
-            }),
+            through(
+                &cache,
+                "page",
+                || later,
+                || async {
+                    sleep(Duration::from_secs(3600)).await;
+                    Ok::<_, AppError>(1)
+                },
+            ),
         )
         .await;
         assert!(gone.is_err());
-        let fresh = through(&cache, "page", later, || async { Ok::<_, AppError>(4) }).await;
+        let fresh = through(&cache, "page", || later, || async { Ok::<_, AppError>(4) }).await;
         assert!(matches!(fresh.as_deref(), Ok(4)));
         // A failed load is not kept: the next request loads again.
-        let failed = through(&cache, "missing", noon(), || async {
+        let failed = through(&cache, "missing", noon, || async {
             Err::<u32, _>(AppError::NotFound)
         })
         .await;
         assert!(failed.is_err());
-        let again = through(&cache, "missing", noon(), || async { Ok::<_, AppError>(3) }).await;
+        let again = through(&cache, "missing", noon, || async { Ok::<_, AppError>(3) }).await;
         assert!(matches!(again.as_deref(), Ok(3)));
     }
 }

@@ -55,7 +55,7 @@ pub struct AppState {
     /// One permit per pooled connection: database work waits here, not on a thread of its
     /// own (a burst of 64 requests would start 64 blocking threads that wait for 8
     /// connections, each with its own stack and allocator arena).
-    db_slots: tokio::sync::Semaphore,
+    db_slots: Arc<tokio::sync::Semaphore>,
     site: RwLock<Arc<SiteView>>,
 }
 
@@ -70,7 +70,7 @@ impl AppState {
             settings.view_dedup_secs,
             settings.timezone,
         ));
-        let db_slots = tokio::sync::Semaphore::new(pool.max_size() as usize);
+        let db_slots = Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize));
         let state = AppState {
             pool,
             settings,
@@ -112,8 +112,9 @@ impl AppState {
         T: Send + 'static,
     {
         let timeout = self.settings.db_timeout;
-        let permit = actix_web::rt::time::timeout(timeout, self.db_slots.acquire()).await;
-        let Ok(Ok(_permit)) = permit else {
+        let permit =
+            actix_web::rt::time::timeout(timeout, self.db_slots.clone().acquire_owned()).await;
+        let Ok(Ok(permit)) = permit else {
             return Err(AppError::DatabaseUnavailable(format!(
                 "no database connection came free within {} s",
                 timeout.as_secs()
@@ -121,6 +122,9 @@ impl AppState {
         };
         let pool = self.pool.clone();
         web::block(move || {
+            // Held by the thread, not the request: a request dropped meanwhile (its client
+            // went away) does not let another thread start while this one still works.
+            let _permit = permit;
             let mut conn = pool.get()?;
             f(&mut conn)
         })

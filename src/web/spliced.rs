@@ -115,10 +115,11 @@ pub fn fresh(req: &HttpRequest, etag: &str) -> bool {
         .is_some_and(|inm| super::conditional::matches_etag(inm, etag))
 }
 
-/// `304 Not Modified` for `etag`.
+/// `304 Not Modified` for `etag`, with the `Vary` of the `200` (RFC 9110, 15.4.5).
 pub fn not_modified(etag: String) -> HttpResponse {
     HttpResponse::NotModified()
         .insert_header((header::ETAG, etag))
+        .insert_header((header::VARY, "Accept-Encoding"))
         .finish()
 }
 

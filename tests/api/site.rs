@@ -639,6 +639,25 @@ async fn search_ranks_highlights_and_survives_any_input(app: TestApp) {
         let titles = card_titles(&client.get("/search?q=glaciers").await.body);
         assert_eq!(titles.len(), usize::from(found), "{action:?}: {titles:?}");
     }
+    // Words match the text, never the language; and the language is matched whole: a report
+    // in en-GB is not in the results of an "en" site.
+    assert_contains(&client.get("/search?q=lang").await.body, "Nothing found");
+    let author = app.user("editor");
+    let volcano = app.article(&author, "Volcano expedition returns", SaveAction::Publish);
+    assert_eq!(
+        card_titles(&client.get("/search?q=volcano").await.body),
+        ["Volcano expedition returns"]
+    );
+    app.with_conn(|c| {
+        diesel::update(articles_table::table.find(volcano.id))
+            .set(articles_table::language.eq(format!("{}-GB", app.settings.language)))
+            .execute(c)
+            .expect("language")
+    });
+    app.state.clock.advance(std::time::Duration::from_secs(
+        chronicle::web::cache::TTL_SECS as u64 + 1,
+    ));
+    assert_contains(&client.get("/search?q=volcano").await.body, "Nothing found");
 }
 
 async fn unpublished_reports_appear_nowhere(app: TestApp) {

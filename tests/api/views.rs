@@ -513,6 +513,19 @@ async fn kept_listing_pages_show_each_new_view(app: TestApp) {
         fetch("gzip", Some(before_etag.clone())).await.0,
         StatusCode::NOT_MODIFIED
     );
+    // The 304 says what the 200 varies by, so that shared caches keep both encodings apart.
+    let res = awc::Client::default()
+        .get(&home)
+        .insert_header(("Accept-Encoding", "gzip"))
+        .insert_header(("If-None-Match", before_etag.clone()))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        res.headers().get("vary").and_then(|v| v.to_str().ok()),
+        Some("Accept-Encoding")
+    );
     let client = app.client();
     let res = client
         .get_with(&format!("/news/{}", seen.slug), &[("User-Agent", READER)])

@@ -185,54 +185,58 @@ pub enum Published {
 
 /// The page of a published slug: from the cache, else loaded and rendered.
 async fn published_page(state: &AppState, wanted: String) -> Result<Arc<Published>, AppError> {
-    let now = state.clock.now();
     let key = wanted.clone();
-    crate::web::cache::through(&state.caches.articles, &key, now, || async move {
-        let language = state.settings.language.clone();
-        let found = state
-            .db(move |conn| {
-                let Some(item) = articles::find_published(conn, &language, &wanted)? else {
-                    return match articles::redirect_for(conn, &language, &wanted)? {
-                        Some(current) => Ok(Err(current)),
-                        None => Err(AppError::NotFound),
+    crate::web::cache::through(
+        &state.caches.articles,
+        &key,
+        || state.clock.now(),
+        || async move {
+            let language = state.settings.language.clone();
+            let found = state
+                .db(move |conn| {
+                    let Some(item) = articles::find_published(conn, &language, &wanted)? else {
+                        return match articles::redirect_for(conn, &language, &wanted)? {
+                            Some(current) => Ok(Err(current)),
+                            None => Err(AppError::NotFound),
+                        };
                     };
-                };
-                Ok(Ok(item))
-            })
-            .await?;
-        let item = match found {
-            Ok(item) => item,
-            Err(current) => return Ok(Published::Moved(current)),
-        };
-        // Before the stored count is read again below: see `AppState::views_shown`.
-        let written_then = state.views.written_of(item.article.id);
-        let loaded = state
-            .db(move |conn| {
-                // The count again, now that `written_then` is known to be no newer than it.
-                let item =
-                    articles::find_with_names(conn, item.article.id)?.ok_or(AppError::NotFound)?;
-                let tags = tags::of_article(conn, item.article.id)?;
-                let (older, newer) = listing::neighbours(conn, &item.article)?;
-                let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
-                let related = listing::related(conn, &item.article, &tag_ids, 3)?;
-                let (media, related_pictures) = load_media(conn, &item, &related)?;
-                Ok(Loaded {
-                    item,
-                    tags,
-                    older,
-                    newer,
-                    related,
-                    media,
-                    related_pictures,
+                    Ok(Ok(item))
                 })
-            })
-            .await?;
-        Ok(Published::Page(Rendered::new(
-            state,
-            &loaded,
-            written_then,
-        )?))
-    })
+                .await?;
+            let item = match found {
+                Ok(item) => item,
+                Err(current) => return Ok(Published::Moved(current)),
+            };
+            // Before the stored count is read again below: see `AppState::views_shown`.
+            let written_then = state.views.written_of(item.article.id);
+            let loaded = state
+                .db(move |conn| {
+                    // The count again, now that `written_then` is known to be no newer than it.
+                    let item = articles::find_with_names(conn, item.article.id)?
+                        .ok_or(AppError::NotFound)?;
+                    let tags = tags::of_article(conn, item.article.id)?;
+                    let (older, newer) = listing::neighbours(conn, &item.article)?;
+                    let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
+                    let related = listing::related(conn, &item.article, &tag_ids, 3)?;
+                    let (media, related_pictures) = load_media(conn, &item, &related)?;
+                    Ok(Loaded {
+                        item,
+                        tags,
+                        older,
+                        newer,
+                        related,
+                        media,
+                        related_pictures,
+                    })
+                })
+                .await?;
+            Ok(Published::Page(Rendered::new(
+                state,
+                &loaded,
+                written_then,
+            )?))
+        },
+    )
     .await
 }
 

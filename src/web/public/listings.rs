@@ -61,29 +61,33 @@ where
     let page = page_number(raw_page)?;
     let language = state.settings.language.clone();
     let offset = (page - 1) * PAGE_SIZE;
-    let now = state.clock.now();
     let key = format!("{path}?page={page}");
-    let kept = crate::web::cache::through(&state.caches.listings, &key, now, || async move {
-        let spec = spec().await?;
-        let listing = spec.listing;
-        let (items, total) = state
-            .db(move |conn| {
-                let items = listing::page(conn, &language, listing, PAGE_SIZE, offset)?;
-                let total = listing::count(conn, &language, listing)?;
-                Ok((items, total))
+    let kept = crate::web::cache::through(
+        &state.caches.listings,
+        &key,
+        || state.clock.now(),
+        || async move {
+            let spec = spec().await?;
+            let listing = spec.listing;
+            let (items, total) = state
+                .db(move |conn| {
+                    let items = listing::page(conn, &language, listing, PAGE_SIZE, offset)?;
+                    let total = listing::count(conn, &language, listing)?;
+                    Ok((items, total))
+                })
+                .await?;
+            if items.is_empty() && page > 1 {
+                return Err(AppError::NotFound);
+            }
+            let pictures = super::card_pictures(state, &items).await?;
+            let counts = CardCounts::of(state, &items);
+            let html = page_html(state, spec, page, &items, total, &pictures)?;
+            Ok(CachedListing {
+                page: Spliced::new(&html, items.len())?,
+                counts,
             })
-            .await?;
-        if items.is_empty() && page > 1 {
-            return Err(AppError::NotFound);
-        }
-        let pictures = super::card_pictures(state, &items).await?;
-        let counts = CardCounts::of(state, &items);
-        let html = page_html(state, spec, page, &items, total, &pictures)?;
-        Ok(CachedListing {
-            page: Spliced::new(&html, items.len())?,
-            counts,
-        })
-    })
+        },
+    )
     .await?;
     let figures = kept.counts.labels(state);
     let etag = kept.page.etag(&figures);

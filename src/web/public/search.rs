@@ -60,55 +60,59 @@ pub async fn results(
     // A popular search is answered from the cache like a listing page; a new one is kept too
     // (the cache is bounded).
     let key = format!("{page}/{q}");
-    let now = state.clock.now();
     let state = &state;
-    let kept = crate::web::cache::through(&state.caches.searches, &key, now, || async move {
-        let searched = !q.is_empty();
-        let (hits, total) = if searched {
-            let language = state.settings.language.clone();
-            let text = q.clone();
-            let offset = (page - 1) * PAGE_SIZE;
-            state
-                .db(move |conn| Ok(search::search(conn, &language, &text, PAGE_SIZE, offset)?))
-                .await?
-        } else {
-            (Vec::new(), 0)
-        };
-        if searched && hits.is_empty() && page > 1 {
-            return Err(AppError::NotFound);
-        }
-        let items: Vec<_> = hits.iter().map(|h| &h.item).collect();
-        let title = if searched {
-            format!("Search: {q}")
-        } else {
-            "Search".to_owned()
-        };
-        let mut layout = Layout::public(state, &title).with_description("Search the reports.");
-        layout.noindex = true;
-        layout.query = q.clone();
-        let base = format!("/search?q={}", utf8_percent_encode(&q, NON_ALPHANUMERIC));
-        layout.canonical = Some(state.settings.absolute(&base));
-        let pictures = super::card_pictures(state, items).await?;
-        let html = SearchPage {
-            layout,
-            searched,
-            total,
-            more: total > search::RANKED,
-            ranked: crate::web::render::grouped(search::RANKED),
-            results: hits
-                .into_iter()
-                .map(|h| Result_ {
-                    card: Card::from(&h.item, state).with_picture(&h.item, &pictures),
-                    excerpt_html: h.excerpt_html,
-                })
-                .collect(),
-            pager: Pager::new(&base, page, total.min(search::RANKED), PAGE_SIZE),
-            query: q,
-        }
-        .render()?;
-        // Results show no view counts: nothing changes per request.
-        Spliced::new(&html, 0)
-    })
+    let kept = crate::web::cache::through(
+        &state.caches.searches,
+        &key,
+        || state.clock.now(),
+        || async move {
+            let searched = !q.is_empty();
+            let (hits, total) = if searched {
+                let language = state.settings.language.clone();
+                let text = q.clone();
+                let offset = (page - 1) * PAGE_SIZE;
+                state
+                    .db(move |conn| Ok(search::search(conn, &language, &text, PAGE_SIZE, offset)?))
+                    .await?
+            } else {
+                (Vec::new(), 0)
+            };
+            if searched && hits.is_empty() && page > 1 {
+                return Err(AppError::NotFound);
+            }
+            let items: Vec<_> = hits.iter().map(|h| &h.item).collect();
+            let title = if searched {
+                format!("Search: {q}")
+            } else {
+                "Search".to_owned()
+            };
+            let mut layout = Layout::public(state, &title).with_description("Search the reports.");
+            layout.noindex = true;
+            layout.query = q.clone();
+            let base = format!("/search?q={}", utf8_percent_encode(&q, NON_ALPHANUMERIC));
+            layout.canonical = Some(state.settings.absolute(&base));
+            let pictures = super::card_pictures(state, items).await?;
+            let html = SearchPage {
+                layout,
+                searched,
+                total,
+                more: total > search::RANKED,
+                ranked: crate::web::render::grouped(search::RANKED),
+                results: hits
+                    .into_iter()
+                    .map(|h| Result_ {
+                        card: Card::from(&h.item, state).with_picture(&h.item, &pictures),
+                        excerpt_html: h.excerpt_html,
+                    })
+                    .collect(),
+                pager: Pager::new(&base, page, total.min(search::RANKED), PAGE_SIZE),
+                query: q,
+            }
+            .render()?;
+            // Results show no view counts: nothing changes per request.
+            Spliced::new(&html, 0)
+        },
+    )
     .await?;
     let etag = kept.etag(&[]);
     if spliced::fresh(&req, &etag) {
