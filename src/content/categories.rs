@@ -32,6 +32,20 @@ pub fn list(conn: &mut DbConn, language: &str) -> QueryResult<Vec<Category>> {
         .load(conn)
 }
 
+/// The category of one language with this slug.
+pub fn find_by_slug(
+    conn: &mut DbConn,
+    language: &str,
+    slug: &str,
+) -> QueryResult<Option<Category>> {
+    categories::table
+        .filter(categories::language.eq(language))
+        .filter(categories::slug.eq(slug))
+        .select(Category::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Category>> {
     categories::table
         .find(id)

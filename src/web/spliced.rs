@@ -84,6 +84,16 @@ impl Spliced {
         out
     }
 
+    /// The answer to `req` with `figures` in the page: `304` if the client has this very
+    /// version, else the page.
+    pub fn answer(&self, req: &HttpRequest, figures: &[String]) -> HttpResponse {
+        let etag = self.etag(figures);
+        if fresh(req, &etag) {
+            return not_modified(etag);
+        }
+        self.respond(req, figures, etag)
+    }
+
     /// The `200` answer with `figures` in the page, gzip-compressed where the client takes it
     /// (the compression middleware leaves an encoded body alone), with `etag`.
     pub fn respond(&self, req: &HttpRequest, figures: &[String], etag: String) -> HttpResponse {

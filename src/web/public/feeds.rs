@@ -177,11 +177,7 @@ async fn category_feed(state: &AppState, wanted: String, file: &str) -> Result<F
     }
     let language = state.settings.language.clone();
     let cat = state
-        .db(move |conn| {
-            Ok(categories::list(conn, &language)?
-                .into_iter()
-                .find(|c| c.slug == wanted))
-        })
+        .db(move |conn| Ok(categories::find_by_slug(conn, &language, &wanted)?))
         .await?
         .ok_or(AppError::NotFound)?;
     let site = state.site();

@@ -89,12 +89,7 @@ where
         },
     )
     .await?;
-    let figures = kept.counts.labels(state);
-    let etag = kept.page.etag(&figures);
-    if spliced::fresh(req, &etag) {
-        return Ok(spliced::not_modified(etag));
-    }
-    Ok(kept.page.respond(req, &figures, etag))
+    Ok(kept.page.answer(req, &kept.counts.labels(state)))
 }
 
 /// The HTML of a listing page, with a mark for each card's view count.
@@ -181,11 +176,7 @@ pub async fn category(
     show(&req, state, &path, query.page.as_deref(), || async move {
         let language = state.settings.language.clone();
         let cat = state
-            .db(move |conn| {
-                Ok(categories::list(conn, &language)?
-                    .into_iter()
-                    .find(|c| c.slug == wanted))
-            })
+            .db(move |conn| Ok(categories::find_by_slug(conn, &language, &wanted)?))
             .await?
             .ok_or(AppError::NotFound)?;
         let base = format!("/category/{}", cat.slug);

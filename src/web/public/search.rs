@@ -9,7 +9,7 @@ use crate::content::search;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::render::Layout;
-use crate::web::spliced::{self, Spliced};
+use crate::web::spliced::Spliced;
 
 use super::{Card, PAGE_SIZE, Pager, page_number};
 
@@ -114,9 +114,5 @@ pub async fn results(
         },
     )
     .await?;
-    let etag = kept.etag(&[]);
-    if spliced::fresh(&req, &etag) {
-        return Ok(spliced::not_modified(etag));
-    }
-    Ok(kept.respond(&req, &[], etag))
+    Ok(kept.answer(&req, &[]))
 }
