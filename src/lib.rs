@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod ids;
 pub mod media;
 pub mod setup;
 pub mod site;

@@ -46,7 +46,7 @@ pub fn get_or_insert(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<S
 pub fn cookie_key(conn: &mut DbConn) -> QueryResult<Vec<u8>> {
     let mut fresh = [0u8; 64];
     rand::rng().fill_bytes(&mut fresh);
-    let stored = get_or_insert(conn, COOKIE_KEY, &crate::accounts::sessions::hex(&fresh))?;
+    let stored = get_or_insert(conn, COOKIE_KEY, &crate::ids::hex(&fresh))?;
     let bytes: Vec<u8> = (0..stored.len() / 2)
         .filter_map(|i| u8::from_str_radix(stored.get(2 * i..2 * i + 2)?, 16).ok())
         .collect();

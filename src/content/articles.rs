@@ -3,9 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use rand::RngCore;
 
-use crate::accounts::sessions::hex;
 use crate::clock;
 use crate::db::schema::{article_slugs, articles, categories, users};
 use crate::db::{DbConn, write_tx};
@@ -194,12 +192,6 @@ fn transition(
         SaveAction::Schedule(at) => (Status::Scheduled, Some(at)),
         SaveAction::Archive => (Status::Archived, past),
     }
-}
-
-pub fn new_translation_group() -> String {
-    let mut bytes = [0u8; 12];
-    rand::rng().fill_bytes(&mut bytes);
-    hex(&bytes)
 }
 
 /// Checks the form; on success returns the sanitised body.
@@ -416,7 +408,7 @@ pub fn create(
                 articles::category_id.eq(input.category_id),
                 articles::view_count.eq(0i64),
                 articles::language.eq(language),
-                articles::translation_group.eq(new_translation_group()),
+                articles::translation_group.eq(crate::ids::translation_group()),
                 articles::version.eq(1),
                 articles::created_at.eq(now),
                 articles::updated_at.eq(now),
@@ -424,13 +416,7 @@ pub fn create(
             .get_result::<Article>(conn)?;
         let tag_names = super::tags::parse_names(&input.tags);
         super::tags::set_for_article(conn, article.id, language, &tag_names)?;
-        super::revisions::record(
-            conn,
-            &article,
-            &tag_names.join(", "),
-            Some(author_id),
-            action.note(),
-        )?;
+        keep_revision(conn, &article, &tag_names, Some(author_id), action.note())?;
         Ok(article)
     })
 }
@@ -509,9 +495,35 @@ pub fn update_noted(
         })?;
         let tag_names = super::tags::parse_names(&input.tags);
         super::tags::set_for_article(conn, id, &current.language, &tag_names)?;
-        super::revisions::record(conn, &updated, &tag_names.join(", "), Some(saved_by), note)?;
+        keep_revision(conn, &updated, &tag_names, Some(saved_by), note)?;
         Ok(updated)
     })
+}
+
+/// Keeps `article` as it is after a save as a revision, with its tags.
+fn keep_revision(
+    conn: &mut DbConn,
+    article: &Article,
+    tags: &[String],
+    saved_by: Option<i32>,
+    note: &str,
+) -> QueryResult<()> {
+    super::revisions::record(
+        conn,
+        &super::revisions::NewRevision {
+            article_id: article.id,
+            version: article.version,
+            title: &article.title,
+            slug: &article.slug,
+            summary: &article.summary,
+            body_html: &article.body_html,
+            category_id: article.category_id,
+            tags: &tags.join(", "),
+            status: &article.status,
+            saved_by,
+            note,
+        },
+    )
 }
 
 pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Article>> {

@@ -77,7 +77,7 @@ pub fn create(
             categories::slug.eq(slug),
             categories::description.eq(description),
             categories::language.eq(language),
-            categories::translation_group.eq(super::articles::new_translation_group()),
+            categories::translation_group.eq(crate::ids::translation_group()),
             categories::position.eq(position),
             categories::created_at.eq(now),
             categories::updated_at.eq(now),

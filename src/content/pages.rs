@@ -8,7 +8,7 @@ use crate::db::schema::pages;
 use crate::db::{DbConn, write_tx};
 
 use super::sanitize::{self, SafeHtml};
-use super::{ContentError, FieldErrors, articles::new_translation_group, slug};
+use super::{ContentError, FieldErrors, slug};
 
 /// First path segments that belong to the site itself, so no page may take them.
 pub const RESERVED: &[&str] = &[
@@ -127,7 +127,7 @@ pub fn create(conn: &mut DbConn, language: &str, input: &PageInput) -> Result<Pa
                 pages::slug.eq(page_slug),
                 pages::body_html.eq(body.as_str()),
                 pages::language.eq(language),
-                pages::translation_group.eq(new_translation_group()),
+                pages::translation_group.eq(crate::ids::translation_group()),
                 pages::position.eq(input.position),
                 pages::in_menu.eq(input.in_menu),
                 pages::published.eq(input.published),

@@ -3,21 +3,18 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
-use rand::RngCore;
 
-use crate::accounts::sessions::hex;
 use crate::clock;
 use crate::db::DbConn;
 use crate::db::schema::pending_forms;
+use crate::ids::random_hex;
 
 /// How long a kept form waits for its author.
 pub const KEEP_HOURS: i64 = 48;
 
 /// Keeps a url-encoded form body sent to `path`; returns its token.
 pub fn keep(conn: &mut DbConn, path: &str, body: &str) -> QueryResult<String> {
-    let mut bytes = [0u8; 24];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = hex(&bytes);
+    let token = random_hex::<24>();
     let now = clock::now();
     diesel::delete(pending_forms::table.filter(pending_forms::expires_at.le(now))).execute(conn)?;
     diesel::insert_into(pending_forms::table)

@@ -3,12 +3,11 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
-use rand::RngCore;
 
-use crate::accounts::sessions::hex;
 use crate::clock;
 use crate::db::DbConn;
 use crate::db::schema::preview_links;
+use crate::ids::random_hex;
 
 /// How long a preview link works unless revoked earlier.
 pub const LIFETIME_DAYS: i64 = 14;
@@ -25,13 +24,11 @@ pub struct PreviewLink {
 }
 
 pub fn create(conn: &mut DbConn, article_id: i32, created_by: i32) -> QueryResult<PreviewLink> {
-    let mut bytes = [0u8; 24];
-    rand::rng().fill_bytes(&mut bytes);
     let now = clock::now();
     diesel::insert_into(preview_links::table)
         .values((
             preview_links::article_id.eq(article_id),
-            preview_links::token.eq(hex(&bytes)),
+            preview_links::token.eq(random_hex::<24>()),
             preview_links::created_by.eq(Some(created_by)),
             preview_links::created_at.eq(now),
             preview_links::expires_at.eq(now + TimeDelta::days(LIFETIME_DAYS)),

@@ -9,7 +9,6 @@ use crate::clock;
 use crate::db::DbConn;
 use crate::db::schema::{article_revisions, users};
 
-use super::articles::Article;
 use super::sanitize::{self, SafeHtml};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -30,29 +29,28 @@ pub struct Revision {
     pub created_at: NaiveDateTime,
 }
 
-/// Keeps the article as it is now (after a save) as a revision.
-pub fn record(
-    conn: &mut DbConn,
-    article: &Article,
-    tags: &str,
-    saved_by: Option<i32>,
-    note: &str,
-) -> QueryResult<()> {
+/// An article as it is right after a save, to be kept as a revision. The article module
+/// fills it in (this module knows revisions, not articles).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = article_revisions)]
+pub struct NewRevision<'a> {
+    pub article_id: i32,
+    pub version: i32,
+    pub title: &'a str,
+    pub slug: &'a str,
+    pub summary: &'a str,
+    pub body_html: &'a str,
+    pub category_id: Option<i32>,
+    pub tags: &'a str,
+    pub status: &'a str,
+    pub saved_by: Option<i32>,
+    pub note: &'a str,
+}
+
+/// Keeps `revision`, stamped now.
+pub fn record(conn: &mut DbConn, revision: &NewRevision<'_>) -> QueryResult<()> {
     diesel::insert_into(article_revisions::table)
-        .values((
-            article_revisions::article_id.eq(article.id),
-            article_revisions::version.eq(article.version),
-            article_revisions::title.eq(&article.title),
-            article_revisions::slug.eq(&article.slug),
-            article_revisions::summary.eq(&article.summary),
-            article_revisions::body_html.eq(&article.body_html),
-            article_revisions::category_id.eq(article.category_id),
-            article_revisions::tags.eq(tags),
-            article_revisions::status.eq(&article.status),
-            article_revisions::saved_by.eq(saved_by),
-            article_revisions::note.eq(note),
-            article_revisions::created_at.eq(clock::now()),
-        ))
+        .values((revision, article_revisions::created_at.eq(clock::now())))
         .execute(conn)?;
     Ok(())
 }

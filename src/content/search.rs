@@ -117,7 +117,7 @@ pub fn search(
             // The words in the text columns only, the language as its one token.
             let fts = format!(
                 "language:\"lang{}\" AND {{title summary body_text}}: ({words})",
-                crate::accounts::sessions::hex(language.as_bytes())
+                crate::ids::hex(language.as_bytes())
             );
             // Rank first, then make excerpts for the page's few hits only (a snippet for
             // every match before sorting is most of the work of a common word).

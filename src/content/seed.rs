@@ -12,7 +12,8 @@ use crate::accounts::{self, NewUser};
 use crate::db::schema::{article_tags, articles, tags, users};
 use crate::db::{self, DbConn};
 
-use super::{articles::new_translation_group, categories};
+use super::categories;
+use crate::ids;
 
 /// Articles per INSERT statement (16 values each: within both backends' parameter limits).
 const ROWS_PER_INSERT: usize = 1_000;
@@ -290,7 +291,7 @@ fn author(conn: &mut DbConn) -> Result<i32, String> {
             email: "seed-editor@example.org".to_owned(),
             display_name: "Seed Editor".to_owned(),
             role: "editor".to_owned(),
-            password: new_translation_group(),
+            password: ids::random_hex::<12>(),
         },
     )
     .map_err(|e| e.to_string())?;
@@ -436,7 +437,7 @@ pub fn seed(
                             .then(|| category_ids[rng.random_range(0..category_ids.len())]),
                         view_count: rng.random_range(0..2_000),
                         language: language.to_owned(),
-                        translation_group: new_translation_group(),
+                        translation_group: ids::translation_group(),
                         version: 1,
                         created_at: at,
                         updated_at: at,

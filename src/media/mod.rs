@@ -287,7 +287,7 @@ mod tests {
     fn stale_uploads_are_removed() {
         let dir = std::env::temp_dir().join(format!(
             "chronicle-uploads-{}",
-            crate::accounts::sessions::hex(&rand::random::<[u8; 8]>())
+            crate::ids::random_hex::<8>()
         ));
         assert_eq!(
             remove_stale_uploads(&dir, std::time::Duration::ZERO).ok(),

@@ -96,10 +96,7 @@ impl LocalDisk {
         let path = self.path(key)?;
         let dir = path.parent().ok_or_else(|| invalid_key(key))?;
         fs::create_dir_all(dir)?;
-        let part = dir.join(format!(
-            ".{}.part",
-            crate::accounts::sessions::hex(&rand::random::<[u8; 12]>())
-        ));
+        let part = dir.join(format!(".{}.part", crate::ids::random_hex::<12>()));
         let written = (|| {
             let mut file = fs::File::create(&part)?;
             write(&mut file)?;
@@ -191,7 +188,7 @@ mod tests {
     fn the_local_disk_stores_reads_ranges_and_deletes() {
         let dir = std::env::temp_dir().join(format!(
             "chronicle-storage-{}",
-            crate::accounts::sessions::hex(&rand::random::<[u8; 8]>())
+            crate::ids::random_hex::<8>()
         ));
         let disk = LocalDisk::new(&dir);
         let key = key_for(HASH, Some(480), "png");

@@ -21,7 +21,7 @@ pub struct AssetUrls {
 }
 
 fn short_hash(file: &rust_embed::EmbeddedFile) -> String {
-    crate::accounts::sessions::hex(&file.metadata.sha256_hash()[..6])
+    crate::ids::hex(&file.metadata.sha256_hash()[..6])
 }
 
 impl AssetUrls {
@@ -62,11 +62,7 @@ pub async fn serve(
     } else {
         "public, max-age=300"
     };
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let matches = super::conditional::has_version(&req, &etag);
     let mut res = if matches {
         HttpResponse::NotModified()
     } else {

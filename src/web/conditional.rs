@@ -2,9 +2,11 @@
 //! a request that already has that version (`If-None-Match`, or `If-Modified-Since` where the
 //! handler set `Last-Modified`) gets `304 Not Modified` without the body.
 
+use actix_web::HttpMessage;
 use actix_web::HttpResponse;
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{EntityTag, Header, IfNoneMatch};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use sha2::{Digest, Sha256};
@@ -29,12 +31,21 @@ fn cacheable(res: &ServiceResponse<impl MessageBody>) -> bool {
     textual && !no_store
 }
 
-pub fn matches_etag(if_none_match: &str, etag: &str) -> bool {
-    let bare = etag.trim_start_matches("W/");
-    if_none_match
-        .split(',')
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == bare || t == "*")
+/// Whether `if_none_match` names the version `etag` (weak comparison, as RFC 9110 asks
+/// for `If-None-Match`).
+pub fn matches_etag(if_none_match: &IfNoneMatch, etag: &str) -> bool {
+    let Ok(etag) = etag.parse::<EntityTag>() else {
+        return false;
+    };
+    match if_none_match {
+        IfNoneMatch::Any => true,
+        IfNoneMatch::Items(tags) => tags.iter().any(|t| t.weak_eq(&etag)),
+    }
+}
+
+/// Whether the request already has the version `etag` (its `If-None-Match`).
+pub fn has_version(req: &impl HttpMessage, etag: &str) -> bool {
+    IfNoneMatch::parse(req).is_ok_and(|inm| matches_etag(&inm, etag))
 }
 
 fn not_modified_since(if_modified_since: &str, last_modified: &str) -> bool {
@@ -52,11 +63,10 @@ pub async fn conditional(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let method = req.method().clone();
-    let if_none_match = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    // A request without the header parses as an empty list: no `If-None-Match`.
+    let if_none_match = IfNoneMatch::parse(&req)
+        .ok()
+        .filter(|inm| !matches!(inm, IfNoneMatch::Items(tags) if tags.is_empty()));
     let if_modified_since = req
         .headers()
         .get(header::IF_MODIFIED_SINCE)
@@ -79,10 +89,7 @@ pub async fn conditional(
             ));
         }
     };
-    let etag = format!(
-        "W/\"{}\"",
-        crate::accounts::sessions::hex(&Sha256::digest(&bytes)[..10])
-    );
+    let etag = format!("W/\"{}\"", crate::ids::hex(&Sha256::digest(&bytes)[..10]));
     let fresh = match (&if_none_match, &if_modified_since) {
         (Some(inm), _) => matches_etag(inm, &etag),
         (None, Some(ims)) => head
@@ -110,4 +117,28 @@ pub async fn conditional(
         header::HeaderValue::from_str(&etag).unwrap_or(header::HeaderValue::from_static("\"\"")),
     );
     Ok(ServiceResponse::new(http_req, response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_compares_weakly_and_takes_any() {
+        let req = |value: &str| {
+            actix_web::test::TestRequest::default()
+                .insert_header((header::IF_NONE_MATCH, value))
+                .to_http_request()
+        };
+        let etag = "W/\"0a1b2c-00ff00ff\"";
+        assert!(has_version(&req(etag), etag));
+        assert!(has_version(&req("\"0a1b2c-00ff00ff\""), etag));
+        assert!(has_version(&req("\"x\", W/\"0a1b2c-00ff00ff\""), etag));
+        assert!(has_version(&req("*"), etag));
+        assert!(!has_version(&req("W/\"something-else\""), etag));
+        assert!(!has_version(
+            &actix_web::test::TestRequest::default().to_http_request(),
+            etag
+        ));
+    }
 }

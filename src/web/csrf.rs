@@ -12,7 +12,6 @@ use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use rand::RngCore;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
@@ -35,9 +34,7 @@ pub fn token(session: &Session) -> Result<String, AppError> {
 
 /// A new token (after sign-in, so a token seen before cannot be reused).
 pub fn rotate(session: &Session) -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let fresh = crate::accounts::sessions::hex(&bytes);
+    let fresh = crate::ids::random_hex::<32>();
     session
         .insert(KEY, &fresh)
         .map_err(|e| AppError::Internal(format!("cannot store the CSRF token: {e}")))?;

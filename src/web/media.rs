@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, MessageBody};
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header::{
+    self, ContentDisposition, DispositionParam, DispositionType, Header, Range,
+};
 use actix_web::http::{Method, StatusCode};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -34,54 +36,17 @@ pub enum RangeRequest {
     Unsatisfiable,
 }
 
-pub fn parse_range(header: Option<&str>, len: u64) -> RangeRequest {
-    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
-        return RangeRequest::Whole;
-    };
-    if spec.contains(',') || len == 0 {
-        return RangeRequest::Whole;
-    }
-    let Some((first, last)) = spec.trim().split_once('-') else {
-        return RangeRequest::Whole;
-    };
-    let (first, last) = (first.trim(), last.trim());
-    let number = |s: &str| -> Option<u64> {
-        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse().ok())
-            .flatten()
-    };
-    match (number(first), number(last)) {
-        // bytes=-N: the last N bytes.
-        (None, Some(n)) if first.is_empty() => {
-            if n == 0 {
-                RangeRequest::Unsatisfiable
-            } else {
-                RangeRequest::Part {
-                    start: len.saturating_sub(n),
-                    end: len - 1,
-                }
-            }
-        }
-        (Some(start), None) if last.is_empty() => {
-            if start >= len {
-                RangeRequest::Unsatisfiable
-            } else {
-                RangeRequest::Part {
-                    start,
-                    end: len - 1,
-                }
-            }
-        }
-        (Some(start), Some(end)) if start <= end => {
-            if start >= len {
-                RangeRequest::Unsatisfiable
-            } else {
-                RangeRequest::Part {
-                    start,
-                    end: end.min(len - 1),
-                }
-            }
-        }
+/// What `range` (the request's parsed `Range` header) asks of a file of `len` bytes: one
+/// byte range is served, several are answered with the whole file.
+pub fn parse_range(range: Option<&Range>, len: u64) -> RangeRequest {
+    match range {
+        Some(Range::Bytes(specs)) if len > 0 => match specs.as_slice() {
+            [spec] => match spec.to_satisfiable_range(len) {
+                Some((start, end)) => RangeRequest::Part { start, end },
+                None => RangeRequest::Unsatisfiable,
+            },
+            _ => RangeRequest::Whole,
+        },
         _ => RangeRequest::Whole,
     }
 }
@@ -203,15 +168,8 @@ pub async fn serve(
         })
     };
     let etag = format!("\"{}\"", key.replace('/', "-"));
-    let not_modified = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let range_header = req
-        .headers()
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok());
+    let not_modified = super::conditional::has_version(&req, &etag);
+    let range_header = Range::parse(&req).ok();
     // If-Range with another validator: the whole (changed) file. Keys never change content,
     // so only a foreign validator differs.
     let if_range_ok = req
@@ -220,7 +178,7 @@ pub async fn serve(
         .and_then(|v| v.to_str().ok())
         .is_none_or(|v| v.trim() == etag);
     let range = if if_range_ok && req.method() == Method::GET {
-        parse_range(range_header, len)
+        parse_range(range_header.as_ref(), len)
     } else {
         RangeRequest::Whole
     };
@@ -269,6 +227,14 @@ mod tests {
     #[test]
     fn ranges_are_read_as_rfc_9110_says() {
         use RangeRequest::*;
+        let parse_range = |header: Option<&str>, len: u64| {
+            let mut req = actix_web::test::TestRequest::default();
+            if let Some(value) = header {
+                req = req.insert_header((header::RANGE, value));
+            }
+            let range = Range::parse(&req.to_http_request()).ok();
+            super::parse_range(range.as_ref(), len)
+        };
         assert_eq!(parse_range(None, 100), Whole);
         assert_eq!(
             parse_range(Some("bytes=0-9"), 100),

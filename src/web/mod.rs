@@ -4,18 +4,16 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
-pub mod cache;
 pub mod conditional;
 pub mod csrf;
 pub mod error;
 pub mod flash;
-pub mod gzip;
+pub mod live;
 pub mod media;
 pub mod public;
 pub mod render;
 pub mod scheduler;
 pub mod site_view;
-pub mod spliced;
 pub mod views;
 
 use std::net::TcpListener;
@@ -50,8 +48,8 @@ pub struct AppState {
     pub media: Arc<dyn crate::media::storage::Storage>,
     /// Views counted on this instance and not yet written.
     pub views: Arc<crate::stats::counter::ViewCounter>,
-    /// What public pages read, kept for a moment (see [`cache`]).
-    pub caches: cache::Caches,
+    /// Live public pages, kept rendered for a moment (see [`live`]).
+    pub caches: live::Caches,
     /// One permit per pooled connection: database work waits here, not on a thread of its
     /// own (a burst of 64 requests would start 64 blocking threads that wait for 8
     /// connections, each with its own stack and allocator arena).
@@ -78,7 +76,7 @@ impl AppState {
             clock: crate::clock::Clock::system(),
             media,
             views,
-            caches: cache::Caches::default(),
+            caches: live::Caches::default(),
             db_slots,
             site: RwLock::new(Arc::new(SiteView::default())),
         };
@@ -214,7 +212,7 @@ pub fn start_server(
                 web::scope("/admin")
                     .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
                     .wrap(sessions)
-                    .wrap(from_fn(cache::forget_after_writes))
+                    .wrap(from_fn(live::forget_after_writes))
                     .configure(admin::routes),
             )
             .configure(public::static_pages)

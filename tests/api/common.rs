@@ -93,10 +93,7 @@ impl FreshDb {
             }
             Backend::Postgres => {
                 let admin_url = postgres_url().expect("postgres url");
-                let name = format!(
-                    "chronicle_test_{}",
-                    chronicle::content::articles::new_translation_group()
-                );
+                let name = format!("chronicle_test_{}", chronicle::ids::translation_group());
                 let mut conn = PgConnection::establish(&admin_url).expect("connect to PostgreSQL");
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut conn)

@@ -614,7 +614,7 @@ async fn search_ranks_highlights_and_survives_any_input(app: TestApp) {
     // Written past the admin area (as another instance would): kept search pages show it
     // once they are older than the caches' time to live.
     app.state.clock.advance(std::time::Duration::from_secs(
-        chronicle::web::cache::TTL_SECS as u64 + 1,
+        chronicle::web::live::cache::TTL_SECS as u64 + 1,
     ));
     assert_contains(&client.get("/search?q=drought").await.body, "Nothing found");
     assert_eq!(
@@ -634,7 +634,7 @@ async fn search_ranks_highlights_and_survives_any_input(app: TestApp) {
             }),
         }
         app.state.clock.advance(std::time::Duration::from_secs(
-            chronicle::web::cache::TTL_SECS as u64 + 1,
+            chronicle::web::live::cache::TTL_SECS as u64 + 1,
         ));
         let titles = card_titles(&client.get("/search?q=glaciers").await.body);
         assert_eq!(titles.len(), usize::from(found), "{action:?}: {titles:?}");
@@ -655,7 +655,7 @@ async fn search_ranks_highlights_and_survives_any_input(app: TestApp) {
             .expect("language")
     });
     app.state.clock.advance(std::time::Duration::from_secs(
-        chronicle::web::cache::TTL_SECS as u64 + 1,
+        chronicle::web::live::cache::TTL_SECS as u64 + 1,
     ));
     assert_contains(&client.get("/search?q=volcano").await.body, "Nothing found");
 }
@@ -994,7 +994,7 @@ async fn category_pages_are_kept_for_a_moment(app: TestApp) {
     let kept = client.get("/category/events").await;
     assert_contains(&kept.body, "Ceremonies and meetings.");
     app.state.clock.advance(std::time::Duration::from_secs(
-        chronicle::web::cache::TTL_SECS as u64 + 1,
+        chronicle::web::live::cache::TTL_SECS as u64 + 1,
     ));
     let fresh = client.get("/category/events").await;
     assert_contains(&fresh.body, "Gatherings of every kind.");

@@ -4,7 +4,7 @@
 use actix_web::http::{Method, header};
 use std::sync::Arc;
 
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -15,9 +15,10 @@ use crate::content::sanitize::SafeHtml;
 use crate::content::{listing, previews, slug, tags};
 use crate::web::AppState;
 use crate::web::error::AppError;
+use crate::web::live::spliced::{self, Spliced};
+use crate::web::live::{self, Counts, Kept, KeptArticle};
 use crate::web::render::{Layout, SocialMeta, default_preview_image, json_for_script, views_label};
 use crate::web::site_view::Link;
-use crate::web::spliced::{self, Spliced};
 
 use super::Card;
 
@@ -151,42 +152,24 @@ fn description_of(item: &ArticleWithNames) -> String {
     out
 }
 
-/// A published article's page, rendered once and kept in the cache with a mark for its view
-/// count, and what the count is made from.
-pub struct Rendered {
-    id: i32,
-    stored_views: i64,
-    /// This instance's written views of the article just before `stored_views` was read.
-    written_then: u64,
-    page: Spliced,
-}
-
-impl Rendered {
-    fn new(state: &AppState, loaded: &Loaded, written_then: u64) -> Result<Rendered, AppError> {
-        let id = loaded.item.article.id;
-        let beacon =
-            (state.settings.view_counting == ViewCounting::Beacon).then(|| format!("/views/{id}"));
-        let html = page_html(state, loaded, spliced::mark().to_owned(), None, beacon)?;
-        Ok(Rendered {
-            id,
-            stored_views: loaded.item.article.view_count,
-            written_then,
-            page: Spliced::new(&html, 1)?,
-        })
-    }
-}
-
-/// What a published slug leads to (kept in the cache).
-pub enum Published {
-    Page(Rendered),
-    /// An earlier slug of a renamed article: the current one.
-    Moved(String),
+/// A published article's page, rendered with a mark for its view count, and the count kept
+/// with it (`written_then`: this instance's written views just before the stored count was
+/// read).
+fn kept_page(state: &AppState, loaded: &Loaded, written_then: u64) -> Result<Kept, AppError> {
+    let id = loaded.item.article.id;
+    let beacon =
+        (state.settings.view_counting == ViewCounting::Beacon).then(|| format!("/views/{id}"));
+    let html = page_html(state, loaded, spliced::mark().to_owned(), None, beacon)?;
+    Ok(Kept {
+        page: Spliced::new(&html, 1)?,
+        counts: Counts::one(id, loaded.item.article.view_count, written_then),
+    })
 }
 
 /// The page of a published slug: from the cache, else loaded and rendered.
-async fn published_page(state: &AppState, wanted: String) -> Result<Arc<Published>, AppError> {
+async fn published_page(state: &AppState, wanted: String) -> Result<Arc<KeptArticle>, AppError> {
     let key = wanted.clone();
-    crate::web::cache::through(
+    live::cache::through(
         &state.caches.articles,
         &key,
         || state.clock.now(),
@@ -205,7 +188,7 @@ async fn published_page(state: &AppState, wanted: String) -> Result<Arc<Publishe
                 .await?;
             let item = match found {
                 Ok(item) => item,
-                Err(current) => return Ok(Published::Moved(current)),
+                Err(current) => return Ok(KeptArticle::Moved(current)),
             };
             // Before the stored count is read again below: see `AppState::views_shown`.
             let written_then = state.views.written_of(item.article.id);
@@ -230,11 +213,7 @@ async fn published_page(state: &AppState, wanted: String) -> Result<Arc<Publishe
                     })
                 })
                 .await?;
-            Ok(Published::Page(Rendered::new(
-                state,
-                &loaded,
-                written_then,
-            )?))
+            Ok(KeptArticle::Page(kept_page(state, &loaded, written_then)?))
         },
     )
     .await
@@ -250,41 +229,21 @@ pub async fn show(
         return Err(AppError::NotFound);
     }
     let found = published_page(&state, slug_param).await?;
-    let page = match found.as_ref() {
-        Published::Page(page) => page,
+    let (kept, id) = match found.as_ref() {
+        KeptArticle::Page(kept) => (kept, kept.counts.article()),
         // An earlier slug of a renamed article: links never break.
-        Published::Moved(current) => {
+        KeptArticle::Moved(current) => {
             return Ok(HttpResponse::MovedPermanently()
                 .insert_header((header::LOCATION, format!("/news/{current}")))
                 .finish());
         }
     };
-    let id = page.id;
-    let mut views = state.views_shown(id, page.stored_views, page.written_then);
     // HEAD asks about the page without reading it: not a view. Nor is counting by beacon.
     let visit = (state.settings.view_counting == ViewCounting::Server
         && req.method() == Method::GET)
-        .then(|| state.visit_of(&req, id))
+        .then(|| id.and_then(|id| state.visit_of(&req, id)))
         .flatten();
-    if let Some(visit) = &visit
-        && state.views.would_count(visit, state.clock.now())
-    {
-        views += 1;
-    }
-    let figures = [views_label(views)];
-    let etag = page.page.etag(&figures);
-    // The browser has this very page: 304, and no view (the `conditional` middleware leaves
-    // responses that carry their own ETag alone).
-    if spliced::fresh(&req, &etag) {
-        return Ok(spliced::not_modified(etag));
-    }
-    // Counted by the `count_views` middleware once the answer is known to be this page.
-    if let Some(visit) = visit {
-        req.extensions_mut().insert(visit);
-    }
-    // Compressed once when cached, with only the count put in per request: far cheaper than
-    // compressing the whole page every time.
-    Ok(page.page.respond(&req, &figures, etag))
+    Ok(live::answer(&req, &state, kept, visit))
 }
 
 /// The HTML of the article page for `loaded`, with `views` as its view count. `preview` is the

@@ -9,10 +9,10 @@ use crate::content::articles::ArticleWithNames;
 use crate::content::listing::{self, Listing};
 use crate::content::{categories, slug, tags};
 use crate::web::AppState;
-use crate::web::cache::{CardCounts, ListingPage as CachedListing};
 use crate::web::error::AppError;
+use crate::web::live::spliced::{self, Spliced};
+use crate::web::live::{self, Counts, Kept};
 use crate::web::render::{FeedLink, Layout, render};
-use crate::web::spliced::{self, Spliced};
 
 use super::{Card, PAGE_SIZE, Pager, page_number};
 
@@ -62,7 +62,7 @@ where
     let language = state.settings.language.clone();
     let offset = (page - 1) * PAGE_SIZE;
     let key = format!("{path}?page={page}");
-    let kept = crate::web::cache::through(
+    let kept = live::cache::through(
         &state.caches.listings,
         &key,
         || state.clock.now(),
@@ -80,16 +80,16 @@ where
                 return Err(AppError::NotFound);
             }
             let pictures = super::card_pictures(state, &items).await?;
-            let counts = CardCounts::of(state, &items);
+            let counts = Counts::of(state, &items);
             let html = page_html(state, spec, page, &items, total, &pictures)?;
-            Ok(CachedListing {
+            Ok(Kept {
                 page: Spliced::new(&html, items.len())?,
                 counts,
             })
         },
     )
     .await?;
-    Ok(kept.page.answer(req, &kept.counts.labels(state)))
+    Ok(live::answer(req, state, &kept, None))
 }
 
 /// The HTML of a listing page, with a mark for each card's view count.

@@ -8,8 +8,9 @@ use serde::Deserialize;
 use crate::content::search;
 use crate::web::AppState;
 use crate::web::error::AppError;
+use crate::web::live::spliced::Spliced;
+use crate::web::live::{self, Counts, Kept};
 use crate::web::render::Layout;
-use crate::web::spliced::Spliced;
 
 use super::{Card, PAGE_SIZE, Pager, page_number};
 
@@ -61,7 +62,7 @@ pub async fn results(
     // (the cache is bounded).
     let key = format!("{page}/{q}");
     let state = &state;
-    let kept = crate::web::cache::through(
+    let kept = live::cache::through(
         &state.caches.searches,
         &key,
         || state.clock.now(),
@@ -110,9 +111,12 @@ pub async fn results(
             }
             .render()?;
             // Results show no view counts: nothing changes per request.
-            Spliced::new(&html, 0)
+            Ok(Kept {
+                page: Spliced::new(&html, 0)?,
+                counts: Counts::none(),
+            })
         },
     )
     .await?;
-    Ok(kept.answer(&req, &[]))
+    Ok(live::answer(&req, state, &kept, None))
 }

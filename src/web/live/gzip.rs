@@ -10,7 +10,6 @@
 use std::io::Write;
 
 use actix_web::HttpRequest;
-use actix_web::http::header;
 use flate2::Compression;
 use flate2::write::DeflateEncoder;
 
@@ -98,22 +97,22 @@ impl Parts {
     }
 }
 
-/// Whether the request accepts gzip (`Accept-Encoding: gzip` without `q=0`).
+/// Whether the client takes gzip (`Accept-Encoding` names `gzip` or `*` with a quality above
+/// zero).
 pub fn accepted(req: &HttpRequest) -> bool {
-    req.headers()
-        .get_all(header::ACCEPT_ENCODING)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    use actix_web::http::header::{
+        AcceptEncoding, ContentEncoding, Encoding, Header, Preference, Quality,
+    };
+    AcceptEncoding::parse(req).is_ok_and(|accept| {
+        accept.0.iter().any(|item| {
+            item.quality > Quality::ZERO
+                && match &item.item {
+                    Preference::Any => true,
+                    Preference::Specific(Encoding::Known(ContentEncoding::Gzip)) => true,
+                    Preference::Specific(_) => false,
+                }
         })
+    })
 }
 
 #[cfg(test)]

@@ -9,19 +9,14 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
-use super::error::AppError;
 use super::gzip;
+use crate::web::error::AppError;
 
 /// What a page is rendered with where a changing figure goes: control characters around a
 /// random word of this process, so nothing an author writes can look like it.
 pub fn mark() -> &'static str {
     static MARK: OnceLock<String> = OnceLock::new();
-    MARK.get_or_init(|| {
-        format!(
-            "\u{1}{}\u{1}",
-            crate::accounts::sessions::hex(&rand::random::<[u8; 8]>())
-        )
-    })
+    MARK.get_or_init(|| format!("\u{1}{}\u{1}", crate::ids::random_hex::<8>()))
 }
 
 pub struct Spliced {
@@ -53,7 +48,7 @@ impl Spliced {
             gzip: gzip::Parts::new(&refs)
                 .map_err(|e| log::warn!("page not precompressed: {e}"))
                 .ok(),
-            version: crate::accounts::sessions::hex(&hash.finalize()[..8]),
+            version: crate::ids::hex(&hash.finalize()[..8]),
             parts,
         })
     }
@@ -84,16 +79,6 @@ impl Spliced {
         out
     }
 
-    /// The answer to `req` with `figures` in the page: `304` if the client has this very
-    /// version, else the page.
-    pub fn answer(&self, req: &HttpRequest, figures: &[String]) -> HttpResponse {
-        let etag = self.etag(figures);
-        if fresh(req, &etag) {
-            return not_modified(etag);
-        }
-        self.respond(req, figures, etag)
-    }
-
     /// The `200` answer with `figures` in the page, gzip-compressed where the client takes it
     /// (the compression middleware leaves an encoded body alone), with `etag`.
     pub fn respond(&self, req: &HttpRequest, figures: &[String], etag: String) -> HttpResponse {
@@ -117,12 +102,10 @@ impl Spliced {
     }
 }
 
-/// Whether the request already has the version `etag` (`If-None-Match`).
+/// Whether the request already has the version `etag` (`If-None-Match`, compared weakly as
+/// RFC 9110 asks).
 pub fn fresh(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|inm| super::conditional::matches_etag(inm, etag))
+    crate::web::conditional::has_version(req, etag)
 }
 
 /// `304 Not Modified` for `etag`, with the `Vary` of the `200` (RFC 9110, 15.4.5).

@@ -1,30 +1,19 @@
-//! In-memory caches of public pages (article, listing and search pages), each rendered once
-//! with marks for its view counts (see [`super::spliced`]). An entry is used for [`TTL_SECS`] by the state's clock, then once
-//! more by the requests that arrive while one of them loads the new one: an edit made on
-//! another instance shows here within about that time. Every write through the admin area of
-//! this instance and scheduled publishing empty the caches at once. View counts are not
-//! cached: a page adds to its cached stored count what this instance wrote and counted since.
+//! A small in-memory cache that knows nothing of what it keeps: entries by key, used for
+//! [`TTL_SECS`] by the caller's clock, then once more by the requests that arrive while one of
+//! them loads the new one; one load per missing key however many requests ask for it. An
+//! entry loaded while the cache was emptied is not kept (it may hold what an edit has just
+//! changed).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
-use actix_web::middleware::Next;
-use actix_web::web;
 use chrono::NaiveDateTime;
 use tokio::sync::watch;
-
-use crate::content::articles::ArticleWithNames;
-
-use super::AppState;
-use super::public::article::Published;
 
 /// How long an entry may be used (seconds by the state's clock).
 pub const TTL_SECS: i64 = 2;
 /// Entries per cache unless said otherwise; a full cache starts over (simple, and bounded).
-const MAX_ENTRIES: usize = 1_000;
+pub const MAX_ENTRIES: usize = 1_000;
 
 /// What a lookup found.
 pub enum Lookup<V> {
@@ -173,15 +162,15 @@ const WAIT_AT_MOST: std::time::Duration = std::time::Duration::from_secs(10);
 /// Loads through `cache`: a fresh entry, or a stale one while another request refreshes it,
 /// or the entry another request is loading, or `load` (whose result is stored). A load that
 /// fails is not stored; the requests that waited for it then load for themselves.
-pub async fn through<V, F, Fut>(
+pub async fn through<V, E, F, Fut>(
     cache: &Cache<V>,
     key: &str,
     now: impl Fn() -> NaiveDateTime,
     load: F,
-) -> Result<Arc<V>, super::error::AppError>
+) -> Result<Arc<V>, E>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<V, super::error::AppError>>,
+    Fut: std::future::Future<Output = Result<V, E>>,
 {
     let mut waited = false;
     let ticket = loop {
@@ -207,89 +196,6 @@ where
     Ok(value)
 }
 
-/// The view counts of a kept page's cards: each article's stored count when the page was
-/// loaded and this instance's written views of it just before (see [`AppState::views_shown`]).
-pub struct CardCounts(Vec<(i32, i64, u64)>);
-
-impl CardCounts {
-    /// Call after the cards' stored counts were read: a batch written in between then shows
-    /// a moment late, never twice (see [`AppState::views_shown`]).
-    pub fn of(state: &AppState, items: &[ArticleWithNames]) -> CardCounts {
-        CardCounts(
-            items
-                .iter()
-                .map(|i| {
-                    (
-                        i.article.id,
-                        i.article.view_count,
-                        state.views.written_of(i.article.id),
-                    )
-                })
-                .collect(),
-        )
-    }
-
-    /// "948 views" for each card, as of now.
-    pub fn labels(&self, state: &AppState) -> Vec<String> {
-        self.0
-            .iter()
-            .map(|&(id, stored, written_then)| {
-                crate::web::render::views_label(state.views_shown(id, stored, written_then))
-            })
-            .collect()
-    }
-}
-
-/// A listing page, rendered with a mark for each card's view count.
-pub struct ListingPage {
-    pub page: super::spliced::Spliced,
-    pub counts: CardCounts,
-}
-
-pub struct Caches {
-    /// Rendered article pages by slug (published articles only).
-    pub articles: Cache<Published>,
-    /// Listing pages by listing and page number.
-    pub listings: Cache<ListingPage>,
-    /// Search result pages by query and page number.
-    pub searches: Cache<super::spliced::Spliced>,
-}
-
-impl Default for Caches {
-    fn default() -> Self {
-        // A kept page is about 15–30 KB, its compressed copy included.
-        Caches {
-            articles: Cache::bounded(MAX_ENTRIES),
-            listings: Cache::bounded(500),
-            searches: Cache::bounded(200),
-        }
-    }
-}
-
-impl Caches {
-    pub fn clear(&self) {
-        self.articles.clear();
-        self.listings.clear();
-        self.searches.clear();
-    }
-}
-
-/// Middleware of the admin area: whatever a write changed, the caches forget everything.
-pub async fn forget_after_writes(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    // The edit page's presence heartbeat writes nothing a visitor sees.
-    let writes =
-        !matches!(*req.method(), Method::GET | Method::HEAD) && !req.path().ends_with("/presence");
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let res = next.call(req).await;
-    if writes && let Some(state) = state {
-        state.caches.clear();
-    }
-    res
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -298,7 +204,10 @@ mod tests {
     use actix_web::rt::time::{sleep, timeout};
 
     use super::*;
-    use crate::web::error::AppError;
+
+    /// What a failing load returns in these tests.
+    #[derive(Debug)]
+    struct Failed;
 
     fn noon() -> NaiveDateTime {
         chrono::DateTime::from_timestamp(1_800_000_000, 0)
@@ -317,7 +226,7 @@ mod tests {
                     through(&cache, "home", noon, || async {
                         loads.fetch_add(1, Ordering::SeqCst);
                         sleep(Duration::from_millis(20)).await;
-                        Ok::<_, AppError>(7)
+                        Ok::<_, Failed>(7)
                     })
                     .await
                     .map(|v| *v)
@@ -338,14 +247,14 @@ mod tests {
             Duration::from_millis(20),
             through(&cache, "page", noon, || async {
                 sleep(Duration::from_secs(3600)).await;
-                Ok::<_, AppError>(1)
+                Ok::<_, Failed>(1)
             }),
         )
         .await;
         assert!(gone.is_err());
         let next = timeout(
             Duration::from_secs(2),
-            through(&cache, "page", noon, || async { Ok::<_, AppError>(2) }),
+            through(&cache, "page", noon, || async { Ok::<_, Failed>(2) }),
         )
         .await;
         assert!(matches!(next.map(|r| r.map(|v| *v)), Ok(Ok(2))));
@@ -360,21 +269,18 @@ mod tests {
                 || later,
                 || async {
                     sleep(Duration::from_secs(3600)).await;
-                    Ok::<_, AppError>(1)
+                    Ok::<_, Failed>(1)
                 },
             ),
         )
         .await;
         assert!(gone.is_err());
-        let fresh = through(&cache, "page", || later, || async { Ok::<_, AppError>(4) }).await;
+        let fresh = through(&cache, "page", || later, || async { Ok::<_, Failed>(4) }).await;
         assert!(matches!(fresh.as_deref(), Ok(4)));
         // A failed load is not kept: the next request loads again.
-        let failed = through(&cache, "missing", noon, || async {
-            Err::<u32, _>(AppError::NotFound)
-        })
-        .await;
+        let failed = through(&cache, "missing", noon, || async { Err::<u32, _>(Failed) }).await;
         assert!(failed.is_err());
-        let again = through(&cache, "missing", noon, || async { Ok::<_, AppError>(3) }).await;
+        let again = through(&cache, "missing", noon, || async { Ok::<_, Failed>(3) }).await;
         assert!(matches!(again.as_deref(), Ok(3)));
     }
 }
