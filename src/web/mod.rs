@@ -7,6 +7,7 @@ pub mod auth;
 pub mod conditional;
 pub mod csrf;
 pub mod error;
+pub mod error_pages;
 pub mod flash;
 pub mod live;
 pub mod media;
@@ -197,7 +198,7 @@ pub fn start_server(
             .wrap(from_fn(conditional::conditional))
             // Outside `conditional`: it sees the final status, so a 304 never counts.
             .wrap(from_fn(views::count_views))
-            .wrap(from_fn(error::error_pages))
+            .wrap(from_fn(error_pages::error_pages))
             .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))

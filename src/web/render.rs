@@ -11,9 +11,15 @@ use crate::accounts::permissions::{self, Action};
 use super::AppState;
 use super::error::AppError;
 use super::flash::Flash;
-use super::site_view::Link;
 
 /// The signed-in person, as the admin layout shows them.
+/// A labelled link: a menu entry, a category, a tag, a neighbouring report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Badge {
     pub name: String,

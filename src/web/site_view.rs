@@ -12,16 +12,11 @@ use crate::db::DbConn;
 use crate::site::SiteSettings;
 
 use super::AppState;
+use super::render::Link;
 
 /// How often every instance reloads the site view, so an edit made on one instance shows on
 /// the others within this time.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    pub label: String,
-    pub url: String,
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct SiteView {

@@ -17,8 +17,8 @@ use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::live::spliced::{self, Spliced};
 use crate::web::live::{self, Counts, Kept, KeptArticle};
+use crate::web::render::Link;
 use crate::web::render::{Layout, SocialMeta, default_preview_image, json_for_script, views_label};
-use crate::web::site_view::Link;
 
 use super::Card;
 
