@@ -1,68 +1,31 @@
-//! Server-side sessions for actix-session, kept in the `sessions` table so that every app
-//! instance sees the same sessions and signing out, a password change or disabling a user
-//! ends them at once. The cookie holds only a random key; the table holds its SHA-256.
+//! Sessions as rows of the `sessions` table, so that every app instance sees the same sessions
+//! and signing out, a password change or disabling a user ends them at once. The cookie holds
+//! only a random key; the table holds its SHA-256. The HTTP side (the actix-session store) is
+//! [`crate::web::sessions`]; this module knows no HTTP type.
 
 use std::collections::HashMap;
 
-use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
-use actix_web::cookie::time::Duration as CookieDuration;
-use actix_web::web;
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::clock;
+use crate::db::DbConn;
 use crate::db::schema::sessions;
-use crate::db::{DbConn, Pool};
+use crate::ids;
 
 /// The session-state key under which the signed-in user's id is kept.
 pub const USER_ID_KEY: &str = "user_id";
 
-type State = HashMap<String, String>;
+/// What a session holds: actix-session's map of JSON values.
+pub type State = HashMap<String, String>;
 
-#[derive(Clone)]
-pub struct DbSessionStore {
-    pool: Pool,
-}
-
-impl DbSessionStore {
-    pub fn new(pool: Pool) -> Self {
-        DbSessionStore { pool }
-    }
-
-    async fn run<T, F>(&self, f: F) -> Result<T, anyhow::Error>
-    where
-        F: FnOnce(&mut DbConn) -> Result<T, anyhow::Error> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
-    }
-}
-
-fn new_key() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex(&bytes)
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+/// Kept for callers not yet moved to [`crate::ids::hex`].
+pub use crate::ids::hex;
 
 /// The stored id of a cookie's session key.
 pub fn key_id(key: &str) -> String {
-    hex(&Sha256::digest(key.as_bytes()))
-}
-
-fn expiry(ttl: &CookieDuration) -> NaiveDateTime {
-    let secs = ttl.whole_seconds().clamp(0, 400 * 24 * 3600);
-    clock::now() + TimeDelta::seconds(secs)
+    ids::hex(&Sha256::digest(key.as_bytes()))
 }
 
 fn user_of(state: &State) -> Option<i32> {
@@ -71,15 +34,34 @@ fn user_of(state: &State) -> Option<i32> {
         .and_then(|v| serde_json::from_str::<i32>(v).ok())
 }
 
-fn insert_new(conn: &mut DbConn, state: &State, ttl: &CookieDuration) -> anyhow::Result<String> {
-    let key = new_key();
+/// The state of the live session with this cookie key, if there is one.
+pub fn load(conn: &mut DbConn, key: &str) -> anyhow::Result<Option<State>> {
+    let data = sessions::table
+        .filter(sessions::id.eq(key_id(key)))
+        .filter(sessions::expires_at.gt(clock::now()))
+        .select(sessions::data)
+        .first::<String>(conn)
+        .optional()?;
+    Ok(match data {
+        None => None,
+        Some(json) => Some(serde_json::from_str(&json)?),
+    })
+}
+
+/// Stores a new session; returns its cookie key.
+pub fn insert(
+    conn: &mut DbConn,
+    state: &State,
+    expires_at: NaiveDateTime,
+) -> anyhow::Result<String> {
+    let key = ids::random_hex::<32>();
     let now = clock::now();
     diesel::insert_into(sessions::table)
         .values((
             sessions::id.eq(key_id(&key)),
             sessions::user_id.eq(user_of(state)),
             sessions::data.eq(serde_json::to_string(state)?),
-            sessions::expires_at.eq(expiry(ttl)),
+            sessions::expires_at.eq(expires_at),
             sessions::created_at.eq(now),
             sessions::updated_at.eq(now),
         ))
@@ -87,93 +69,42 @@ fn insert_new(conn: &mut DbConn, state: &State, ttl: &CookieDuration) -> anyhow:
     Ok(key)
 }
 
-impl SessionStore for DbSessionStore {
-    async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let id = key_id(session_key.as_ref());
-        let data: Option<String> = self
-            .run(move |conn| {
-                Ok(sessions::table
-                    .filter(sessions::id.eq(id))
-                    .filter(sessions::expires_at.gt(clock::now()))
-                    .select(sessions::data)
-                    .first::<String>(conn)
-                    .optional()?)
-            })
-            .await
-            .map_err(LoadError::Other)?;
-        match data {
-            None => Ok(None),
-            Some(json) => serde_json::from_str(&json)
-                .map(Some)
-                .map_err(|e| LoadError::Deserialization(e.into())),
-        }
+/// Writes the state of the session with this key; returns the key to use from now on: the same,
+/// or, if the session ended meanwhile (signed out elsewhere, expired, or the user was
+/// disabled), a new session's, which never carries a sign-in over.
+pub fn update(
+    conn: &mut DbConn,
+    key: String,
+    mut state: State,
+    expires_at: NaiveDateTime,
+) -> anyhow::Result<String> {
+    let updated = diesel::update(sessions::table.filter(sessions::id.eq(key_id(&key))))
+        .set((
+            sessions::user_id.eq(user_of(&state)),
+            sessions::data.eq(serde_json::to_string(&state)?),
+            sessions::expires_at.eq(expires_at),
+            sessions::updated_at.eq(clock::now()),
+        ))
+        .execute(conn)?;
+    if updated == 1 {
+        return Ok(key);
     }
+    state.remove(USER_ID_KEY);
+    insert(conn, &state, expires_at)
+}
 
-    async fn save(&self, state: State, ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
-        let ttl = *ttl;
-        let key = self
-            .run(move |conn| insert_new(conn, &state, &ttl))
-            .await
-            .map_err(SaveError::Other)?;
-        SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
-    }
+/// Moves the expiry of the session with this key.
+pub fn extend(conn: &mut DbConn, key: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(sessions::table.filter(sessions::id.eq(key_id(key))))
+        .set(sessions::expires_at.eq(expires_at))
+        .execute(conn)?;
+    Ok(())
+}
 
-    async fn update(
-        &self,
-        session_key: SessionKey,
-        mut state: State,
-        ttl: &CookieDuration,
-    ) -> Result<SessionKey, UpdateError> {
-        let ttl = *ttl;
-        let key: String = session_key.into();
-        let id = key_id(&key);
-        let new_key = self
-            .run(move |conn| {
-                let updated = diesel::update(sessions::table.filter(sessions::id.eq(&id)))
-                    .set((
-                        sessions::user_id.eq(user_of(&state)),
-                        sessions::data.eq(serde_json::to_string(&state)?),
-                        sessions::expires_at.eq(expiry(&ttl)),
-                        sessions::updated_at.eq(clock::now()),
-                    ))
-                    .execute(conn)?;
-                if updated == 1 {
-                    return Ok(None);
-                }
-                // The session ended meanwhile (signed out elsewhere, expired, or the user was
-                // disabled): start a new one, but never carry a sign-in over.
-                state.remove(USER_ID_KEY);
-                insert_new(conn, &state, &ttl).map(Some)
-            })
-            .await
-            .map_err(UpdateError::Other)?;
-        SessionKey::try_from(new_key.unwrap_or(key)).map_err(|e| UpdateError::Other(e.into()))
-    }
-
-    async fn update_ttl(
-        &self,
-        session_key: &SessionKey,
-        ttl: &CookieDuration,
-    ) -> Result<(), anyhow::Error> {
-        let id = key_id(session_key.as_ref());
-        let ttl = *ttl;
-        self.run(move |conn| {
-            diesel::update(sessions::table.filter(sessions::id.eq(id)))
-                .set(sessions::expires_at.eq(expiry(&ttl)))
-                .execute(conn)?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
-        let id = key_id(session_key.as_ref());
-        self.run(move |conn| {
-            diesel::delete(sessions::table.filter(sessions::id.eq(id))).execute(conn)?;
-            Ok(())
-        })
-        .await
-    }
+/// Ends the session with this key.
+pub fn delete(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+    diesel::delete(sessions::table.filter(sessions::id.eq(key_id(key)))).execute(conn)?;
+    Ok(())
 }
 
 /// Deletes expired sessions; run now and then by the server's housekeeping task.

@@ -2,7 +2,6 @@
 //! latest reports for the 404 page), kept in memory and refreshed from the database every
 //! couple of seconds, and at once on this instance after an edit.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::QueryResult;
@@ -62,48 +61,6 @@ impl SiteView {
             categories,
             recent,
         })
-    }
-}
-
-impl AppState {
-    /// The site view as of the last refresh.
-    pub fn site(&self) -> Arc<SiteView> {
-        match self.site.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Settings that apply until an editor changes them in the admin area.
-    pub fn site_defaults(&self) -> SiteSettings {
-        let name = self.settings.site_name.clone();
-        SiteSettings {
-            logo_text: name
-                .chars()
-                .next()
-                .map(|c| c.to_uppercase().collect())
-                .unwrap_or_default(),
-            name,
-            ..SiteSettings::default()
-        }
-    }
-
-    pub(super) fn set_site(&self, view: SiteView) {
-        match self.site.write() {
-            Ok(mut guard) => *guard = Arc::new(view),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(view),
-        }
-    }
-
-    /// Reloads the site view now (after an edit on this instance).
-    pub async fn refresh_site(&self) -> Result<(), super::error::AppError> {
-        let defaults = self.site_defaults();
-        let language = self.settings.language.clone();
-        let view = self
-            .db(move |conn| Ok(SiteView::load(conn, &defaults, &language)?))
-            .await?;
-        self.set_site(view);
-        Ok(())
     }
 }
 

@@ -9,7 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 
 use crate::content::articles;
-use crate::stats::{self, bots, counter::Visit};
+use crate::stats::counter::Visit;
 
 use super::AppState;
 use super::error::AppError;
@@ -20,55 +20,6 @@ const PIXEL: &[u8] = &[
     0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
     0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
-
-impl AppState {
-    /// The count to show for an article whose stored count was `stored` when this instance's
-    /// written views were `written_then`: plus what this instance wrote since, plus what it
-    /// has not written yet.
-    pub fn views_shown(&self, article_id: i32, stored: i64, written_then: u64) -> i64 {
-        let since = self
-            .views
-            .written_of(article_id)
-            .saturating_sub(written_then);
-        let pending = self.views.pending_of(article_id);
-        stored.saturating_add(i64::try_from(since.saturating_add(pending)).unwrap_or(0))
-    }
-
-    /// The visit this request would be, if it comes from a reader (not a bot) by GET.
-    pub fn visit_of(&self, req: &HttpRequest, article_id: i32) -> Option<Visit> {
-        let user_agent = req
-            .headers()
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok());
-        if !bots::is_reader(user_agent) {
-            return None;
-        }
-        let client = self.client_of(req);
-        Some(self.views.visit(
-            article_id,
-            &client,
-            user_agent.unwrap_or_default(),
-            self.clock.now(),
-        ))
-    }
-
-    /// Writes the views counted so far; returns how many. Counts that cannot be written stay
-    /// pending for the next try.
-    pub async fn flush_views(&self) -> Result<u64, AppError> {
-        let views = self.views.clone();
-        let pool = self.pool.clone();
-        let now = self.clock.now();
-        let written = web::block(move || {
-            views.flush(now, |batch| {
-                let mut conn = pool.get()?;
-                stats::write_batch(&mut conn, batch)?;
-                Ok::<_, AppError>(())
-            })
-        })
-        .await??;
-        Ok(written)
-    }
-}
 
 /// Middleware: counts the visit an article page left in the request, if the answer is a 200
 /// with the page (not a 304, not an error page).
