@@ -20,9 +20,6 @@ pub const USER_ID_KEY: &str = "user_id";
 /// What a session holds: actix-session's map of JSON values.
 pub type State = HashMap<String, String>;
 
-/// Kept for callers not yet moved to [`crate::ids::hex`].
-pub use crate::ids::hex;
-
 /// The stored id of a cookie's session key.
 pub fn key_id(key: &str) -> String {
     ids::hex(&Sha256::digest(key.as_bytes()))

@@ -29,6 +29,9 @@ pub enum AppError {
     /// Refused because something still depends on it (a file used in articles): 409.
     #[error("in use: {0}")]
     InUse(String),
+    /// Someone else saved the same thing first (the version a form carried is stale): 409.
+    #[error("version conflict: {0}")]
+    Conflict(String),
     #[error("sign-in required")]
     SignInRequired { next: String },
     #[error("the database is unavailable: {0}")]
@@ -68,6 +71,7 @@ impl AppError {
             AppError::NotAccepted(msg) => ("This file was not accepted", msg.clone()),
             AppError::TooLarge(msg) => ("What you sent is too large", msg.clone()),
             AppError::InUse(msg) => ("This is still in use", msg.clone()),
+            AppError::Conflict(msg) => ("Someone else saved first", msg.clone()),
             AppError::DatabaseUnavailable(_) => (
                 "The site is temporarily unavailable",
                 "The database is not answering. Nothing you saved earlier is lost; please try \
@@ -132,8 +136,8 @@ impl From<ContentError> for AppError {
             ContentError::Invalid(errors) => {
                 AppError::BadRequest(errors.0.values().cloned().collect::<Vec<_>>().join(" "))
             }
-            ContentError::Conflict { .. } => AppError::bad_request(
-                "The article was changed by someone else while you edited it.",
+            ContentError::Conflict { .. } => AppError::Conflict(
+                "The article was changed by someone else while you edited it.".to_owned(),
             ),
         }
     }
@@ -148,7 +152,7 @@ impl ResponseError for AppError {
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::NotAccepted(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::InUse(_) => StatusCode::CONFLICT,
+            AppError::InUse(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -11,6 +11,7 @@ pub mod error_pages;
 pub mod flash;
 pub mod live;
 pub mod media;
+pub mod pager;
 pub mod public;
 pub mod render;
 pub mod scheduler;

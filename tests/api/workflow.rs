@@ -849,7 +849,8 @@ async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: Test
             &[("csrf_token", &token), ("version", "2")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_contains(&res.body, "saved again meanwhile");
     assert_eq!(app.reload(id).version, 3);
     // Someone who may not edit the article may not see its history either.
     let (author, _) = app.signed_in("author").await;

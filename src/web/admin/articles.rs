@@ -46,7 +46,7 @@ struct ListPage {
     categories: Vec<(i32, String, bool)>,
     authors: Vec<(i32, String, bool)>,
     text: String,
-    pager: Option<crate::web::public::Pager>,
+    pager: Option<crate::web::pager::Pager>,
 }
 
 fn may_edit(user: &User, article: &Article) -> bool {
@@ -116,7 +116,7 @@ pub async fn list(
             .take(200)
             .collect(),
     };
-    let page = crate::web::public::page_number(query.page.as_deref())?;
+    let page = crate::web::pager::page_number(query.page.as_deref())?;
     let offset = (page - 1) * LIST_SIZE;
     let language = state.settings.language.clone();
     let wanted = filter.clone();
@@ -171,7 +171,7 @@ pub async fn list(
             .map(|u| (u.id, u.display_name, u.id == filter.author_id))
             .collect(),
         text: filter.text.clone(),
-        pager: crate::web::public::Pager::new(&base, page, total, LIST_SIZE),
+        pager: crate::web::pager::Pager::new(&base, page, total, LIST_SIZE),
     })
 }
 

@@ -12,7 +12,7 @@ use crate::web::auth::Staff;
 use crate::web::csrf;
 use crate::web::error::AppError;
 use crate::web::flash;
-use crate::web::public::{Pager, page_number};
+use crate::web::pager::{Pager, page_number};
 use crate::web::render::{Layout, render};
 
 const PAGE_SIZE: i64 = 100;

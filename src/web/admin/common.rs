@@ -71,7 +71,7 @@ impl EditorAssets {
             trix_js: state.assets.url("vendor/trix/trix.umd.min.js"),
             trix_css: state.assets.url("vendor/trix/trix.css"),
             editor_js: state.assets.url("js/editor.js"),
-            style_nonce: crate::accounts::sessions::hex(&bytes),
+            style_nonce: crate::ids::hex(&bytes),
         }
     }
 

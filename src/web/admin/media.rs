@@ -26,7 +26,7 @@ use crate::web::auth::Staff;
 use crate::web::csrf::{self, StaffForm};
 use crate::web::error::AppError;
 use crate::web::flash;
-use crate::web::public::Pager;
+use crate::web::pager::Pager;
 use crate::web::render::{Layout, render};
 
 const PAGE_SIZE: i64 = 24;
@@ -144,7 +144,7 @@ pub async fn library(
             .take(200)
             .collect(),
     };
-    let page = crate::web::public::page_number(query.page.as_deref())?;
+    let page = crate::web::pager::page_number(query.page.as_deref())?;
     let wanted = filter.clone();
     let ((items, total), people) = state
         .db(move |conn| {
@@ -268,7 +268,7 @@ async fn receive_file(
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!(
             "{}.upload",
-            crate::accounts::sessions::hex(&rand::random::<[u8; 16]>())
+            crate::ids::hex(&rand::random::<[u8; 16]>())
         ));
         let file = std::fs::File::create_new(&path)?;
         Ok::<_, std::io::Error>((TempFile { path }, file))
@@ -321,7 +321,7 @@ async fn receive_file(
     Ok(Received {
         temp,
         name,
-        hash: crate::accounts::sessions::hex(&hasher.finalize()),
+        hash: crate::ids::hex(&hasher.finalize()),
         size,
         too_large: size > limit,
     })

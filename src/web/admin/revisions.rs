@@ -188,8 +188,8 @@ pub async fn restore(
                 .insert_header((header::LOCATION, format!("/admin/articles/{id}/revisions")))
                 .finish())
         }
-        Err(ContentError::Conflict { .. }) => Err(AppError::bad_request(
-            "The article was saved again meanwhile, so nothing was restored. Reload the list of revisions and try again.",
+        Err(ContentError::Conflict { .. }) => Err(AppError::Conflict(
+            "The article was saved again meanwhile, so nothing was restored. Reload the list of revisions and try again.".to_owned(),
         )),
         Err(e) => Err(e.into()),
     }

@@ -14,7 +14,8 @@ use crate::web::live::spliced::{self, Spliced};
 use crate::web::live::{self, Counts, Kept};
 use crate::web::render::{FeedLink, Layout, render};
 
-use super::{Card, PAGE_SIZE, Pager, page_number};
+use super::{Card, PAGE_SIZE};
+use crate::web::pager::{Pager, page_number};
 
 #[derive(Template)]
 #[template(path = "public/listing.html")]

@@ -12,7 +12,8 @@ use crate::web::live::spliced::Spliced;
 use crate::web::live::{self, Counts, Kept};
 use crate::web::render::Layout;
 
-use super::{Card, PAGE_SIZE, Pager, page_number};
+use super::{Card, PAGE_SIZE};
+use crate::web::pager::{Pager, page_number};
 
 pub struct Result_ {
     pub card: Card,
