@@ -7,12 +7,14 @@ use std::pin::Pin;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
 
 use crate::accounts::permissions::{self, Action};
 use crate::accounts::{self, User, sessions::USER_ID_KEY};
 
 use super::AppState;
 use super::error::AppError;
+use super::{csrf, kept_forms};
 
 /// A signed-in, enabled staff member.
 pub struct Staff {
@@ -69,5 +71,40 @@ impl FromRequest for Staff {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { Ok(Staff::load(&req).await?) })
+    }
+}
+
+/// A signed-in staff member and their CSRF-checked form, checked in that order: an expired
+/// session leads to the sign-in page, not to a CSRF error.
+pub struct StaffForm<T> {
+    pub staff: Staff,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for StaffForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let staff = match Staff::load(&req).await {
+                Ok(staff) => staff,
+                Err(AppError::SignInRequired { next }) => {
+                    // An article form sent after the session expired: keep what was typed
+                    // and bring it back after sign-in.
+                    let body = body.await?;
+                    return Err(kept_forms::keep_article_form(&req, &body)
+                        .await
+                        .unwrap_or(AppError::SignInRequired { next })
+                        .into());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let body = body.await?;
+            let form = csrf::verify_and_parse(&req, &staff.session, &body)?;
+            Ok(StaffForm { staff, form })
+        })
     }
 }

@@ -2,8 +2,9 @@
 //! every form, and compared (in constant time) on every state-changing request, plus a check
 //! that the request's `Origin` is this site when the browser sends one.
 //!
-//! Forms are read through [`CsrfForm`] (anonymous forms: sign-in) or [`StaffForm`] (signed-in
-//! staff): a handler that takes either cannot run on a request with a missing or wrong token.
+//! Forms are read through [`CsrfForm`] (anonymous forms: sign-in) or
+//! [`StaffForm`](super::auth::StaffForm) (signed-in staff): a handler that takes either cannot
+//! run on a request with a missing or wrong token.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,7 +18,6 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use super::AppState;
-use super::auth::Staff;
 use super::error::AppError;
 
 const KEY: &str = "csrf";
@@ -101,7 +101,7 @@ pub fn verify_token(
 }
 
 /// Checks the token in a url-encoded body against the session's, then parses the body.
-fn verify_and_parse<T: DeserializeOwned>(
+pub(crate) fn verify_and_parse<T: DeserializeOwned>(
     req: &HttpRequest,
     session: &Session,
     body: &[u8],
@@ -133,65 +133,4 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             Ok(CsrfForm(verify_and_parse(&req, &session, &body)?))
         })
     }
-}
-
-/// A signed-in staff member and their CSRF-checked form, checked in that order: an expired
-/// session leads to the sign-in page, not to a CSRF error.
-pub struct StaffForm<T> {
-    pub staff: Staff,
-    pub form: T,
-}
-
-impl<T: DeserializeOwned + 'static> FromRequest for StaffForm<T> {
-    type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let body = web::Bytes::from_request(&req, payload);
-        Box::pin(async move {
-            let staff = match Staff::load(&req).await {
-                Ok(staff) => staff,
-                Err(AppError::SignInRequired { next }) => {
-                    // An article form sent after the session expired: keep what was typed
-                    // and bring it back after sign-in.
-                    let body = body.await?;
-                    return Err(keep_article_form(&req, &body)
-                        .await
-                        .unwrap_or(AppError::SignInRequired { next })
-                        .into());
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let body = body.await?;
-            let form = verify_and_parse(&req, &staff.session, &body)?;
-            Ok(StaffForm { staff, form })
-        })
-    }
-}
-
-/// Where an article form sent to `path` is shown again: the new-article or the edit page.
-fn article_form_page(path: &str) -> Option<String> {
-    if path == "/admin/articles" {
-        return Some("/admin/articles/new".to_owned());
-    }
-    let id = path.strip_prefix("/admin/articles/")?;
-    (!id.is_empty() && id.len() <= 10 && id.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| format!("/admin/articles/{id}/edit"))
-}
-
-/// Keeps the body of an article form whose session expired; the sign-in page then leads back
-/// to the form, filled in. `None` when this is not an article form or it cannot be kept.
-async fn keep_article_form(req: &HttpRequest, body: &[u8]) -> Option<AppError> {
-    let path = req.path().to_owned();
-    let page = article_form_page(&path)?;
-    let text = String::from_utf8(body.to_vec()).ok()?;
-    let state = req.app_data::<web::Data<AppState>>()?.clone();
-    let token = state
-        .db(move |conn| Ok(crate::content::pending::keep(conn, &path, &text)?))
-        .await
-        .ok()?;
-    Some(AppError::SignInRequired {
-        next: format!("{page}?restore={token}"),
-    })
 }

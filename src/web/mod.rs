@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod error;
 pub mod error_pages;
 pub mod flash;
+pub mod kept_forms;
 pub mod live;
 pub mod media;
 pub mod pager;

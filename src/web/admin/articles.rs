@@ -15,7 +15,7 @@ use crate::content::{ContentError, FieldErrors, presence, previews};
 use crate::web::AppState;
 use crate::web::admin::common;
 use crate::web::auth::Staff;
-use crate::web::csrf::StaffForm;
+use crate::web::auth::StaffForm;
 use crate::web::error::AppError;
 use crate::web::flash;
 use crate::web::render::{Layout, render, render_status, views_label};

@@ -13,7 +13,7 @@ use crate::content::FieldErrors;
 use crate::web::AppState;
 use crate::web::admin::common;
 use crate::web::auth::Staff;
-use crate::web::csrf::StaffForm;
+use crate::web::auth::StaffForm;
 use crate::web::error::AppError;
 use crate::web::flash;
 use crate::web::render::{Layout, render, render_status};
