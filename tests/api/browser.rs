@@ -260,10 +260,7 @@ async fn a_report_written_in_the_rich_editor_is_published_formatted() {
         "return [document.documentElement.scrollWidth, window.innerWidth];",
     )
     .await;
-    assert!(
-        sizes[0].as_u64() <= sizes[1].as_u64(),
-        "the editor page overflows a phone screen: {sizes}"
-    );
+    assert_fits(&sizes, "the editor page at phone size");
     // A photo dropped into the text goes to the media library and is shown from there.
     client
         .execute_async(
@@ -614,7 +611,7 @@ async fn the_gallery_lightbox_works_by_keyboard() {
         "return [document.documentElement.scrollWidth, window.innerWidth];",
     )
     .await;
-    assert!(sizes[0].as_u64() <= sizes[1].as_u64(), "overflow: {sizes}");
+    assert_fits(&sizes, "the gallery page after the lightbox closed");
     client.close().await.expect("close");
 }
 
@@ -649,4 +646,16 @@ pub fn standalone() -> Vec<Trial> {
             Box::pin(the_gallery_lightbox_works_by_keyboard())
         }),
     ]
+}
+
+/// `sizes` is `[scrollWidth, innerWidth]` read in the page: both must be numbers (a missing one
+/// fails, so this cannot pass on nothing) and the content must not be wider than the window.
+fn assert_fits(sizes: &serde_json::Value, what: &str) {
+    let (Some(scroll), Some(inner)) = (sizes[0].as_u64(), sizes[1].as_u64()) else {
+        panic!("{what}: the page did not report its widths: {sizes}");
+    };
+    assert!(
+        scroll <= inner,
+        "{what} overflows: content {scroll}px wide in a {inner}px window"
+    );
 }
