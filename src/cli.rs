@@ -7,9 +7,10 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::{Context, anyhow};
 use clap::{Args, Parser, Subcommand};
 
-use crate::accounts::{self, NewUser};
+use crate::accounts::{self, AccountError, NewUser};
 use crate::config::{self, DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
 use crate::db::{self, Backend};
 use crate::setup::{self, FirstStart};
@@ -175,11 +176,11 @@ enum UserCommand {
 }
 
 impl ServeArgs {
-    fn settings(&self) -> Result<Settings, String> {
+    fn settings(&self) -> anyhow::Result<Settings> {
         let mut s = Settings::with_database(&self.db.database);
         s.bind = self.bind.clone();
         s.base_url = match &self.base_url {
-            Some(url) => config::normalise_base_url(url)?,
+            Some(url) => config::normalise_base_url(url).map_err(|e| anyhow!(e))?,
             None => config::default_base_url(&self.bind),
         };
         s.site_name = self.site_name.trim().to_owned();
@@ -187,7 +188,7 @@ impl ServeArgs {
         s.timezone = self
             .timezone
             .parse()
-            .map_err(|_| format!("unknown time zone {:?} (CHRONICLE_TIMEZONE): use an IANA name such as Europe/Berlin", self.timezone))?;
+            .map_err(|_| anyhow!("unknown time zone {:?} (CHRONICLE_TIMEZONE): use an IANA name such as Europe/Berlin", self.timezone))?;
         s.cookie_secure = self
             .cookie_secure
             .unwrap_or_else(|| s.base_url.starts_with("https://"));
@@ -202,7 +203,7 @@ impl ServeArgs {
             .map(|p| {
                 p.trim()
                     .parse()
-                    .map_err(|_| format!("CHRONICLE_TRUSTED_PROXIES: {p:?} is not an IP address"))
+                    .map_err(|_| anyhow!("CHRONICLE_TRUSTED_PROXIES: {p:?} is not an IP address"))
             })
             .collect::<Result<_, _>>()?;
         if let Some(dir) = &self.media_dir {
@@ -212,7 +213,7 @@ impl ServeArgs {
         s.max_image_pixels = self.max_image_pixels.max(1);
         s.image_max_edge = self.image_max_edge.clamp(480, 16_000);
         s.view_dedup_secs = self.view_dedup_secs;
-        s.view_counting = self.view_counting.parse()?;
+        s.view_counting = self.view_counting.parse().map_err(|e: String| anyhow!(e))?;
         s.view_flush_every = Duration::from_secs(self.view_flush_secs.max(1));
         Ok(s)
     }
@@ -230,9 +231,9 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Err(err) => {
             // One line: libpq's messages span several.
-            let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            let one_line = one_line(&err);
             eprintln!("chronicle: {one_line}");
             ExitCode::FAILURE
         }
@@ -252,6 +253,23 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+/// The error and its causes on one line, each cause once: our error types already put their
+/// source's words into their own message, which anyhow's chain would repeat.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let words = cause.to_string();
+        if text.contains(&words) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&words);
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn print_first_start(made: &FirstStart, settings: &Settings) {
@@ -274,16 +292,16 @@ fn print_first_start(made: &FirstStart, settings: &Settings) {
     }
 }
 
-fn serve(args: &ServeArgs) -> Result<(), String> {
+fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let settings = args.settings()?;
-    let backend = Backend::from_url(&settings.database_url).map_err(|e| e.to_string())?;
-    let pool = setup::open(&settings).map_err(|e| e.to_string())?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let made = setup::first_start(&mut conn, &settings).map_err(|e| e.to_string())?;
-    let key = site::cookie_key(&mut conn).map_err(|e| e.to_string())?;
+    let backend = Backend::from_url(&settings.database_url)?;
+    let pool = setup::open(&settings)?;
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    let made = setup::first_start(&mut conn, &settings)?;
+    let key = site::cookie_key(&mut conn).context("cannot read the key that signs cookies")?;
     drop(conn);
     let listener = TcpListener::bind(&settings.bind)
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        .with_context(|| format!("cannot listen on {}", settings.bind))?;
     print_first_start(&made, &settings);
     println!(
         "  Chronicle is serving {} from {} ({}). Staff sign in at {}/admin",
@@ -297,11 +315,9 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
     let state = actix_web::web::Data::new(AppState::new(pool, settings));
     actix_web::rt::System::new().block_on(async move {
         let server = web::start_server(state.clone(), &key, listener, args.workers)
-            .map_err(|e| format!("cannot start the server: {e}"))?;
+            .context("cannot start the server")?;
         actix_web::rt::spawn(housekeeping(housekeeping_pool, uploads_dir));
-        web::run(server, state)
-            .await
-            .map_err(|e| format!("the server stopped: {e}"))
+        web::run(server, state).await.context("the server stopped")
     })
 }
 
@@ -337,19 +353,17 @@ async fn housekeeping(pool: db::Pool, uploads_dir: std::path::PathBuf) {
     }
 }
 
-fn open_db(args: &DbArgs) -> Result<db::PooledConn, String> {
-    let pool =
-        db::connect(&args.database, 1, Duration::from_secs(10)).map_err(|e| e.to_string())?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+fn open_db(args: &DbArgs) -> anyhow::Result<db::PooledConn> {
+    let pool = db::connect(&args.database, 1, Duration::from_secs(10))?;
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    db::run_migrations(&mut conn)?;
     Ok(conn)
 }
 
-fn migrate(args: &DbArgs) -> Result<(), String> {
-    let pool =
-        db::connect(&args.database, 1, Duration::from_secs(10)).map_err(|e| e.to_string())?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let applied = db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+fn migrate(args: &DbArgs) -> anyhow::Result<()> {
+    let pool = db::connect(&args.database, 1, Duration::from_secs(10))?;
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    let applied = db::run_migrations(&mut conn)?;
     if applied.is_empty() {
         println!("The database is up to date.");
     } else {
@@ -362,13 +376,15 @@ fn migrate(args: &DbArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn seed(args: &SeedArgs) -> Result<(), String> {
+fn seed(args: &SeedArgs) -> anyhow::Result<()> {
     let mut conn = open_db(&args.db)?;
     let started = std::time::Instant::now();
     let language = args.language.trim().to_lowercase();
     let made = crate::content::seed::seed(&mut conn, args.articles, &language, args.seed, |n| {
         eprint!("\r  {n} of {} articles", args.articles);
-    })?;
+    })
+    .map_err(|e| anyhow!(e))
+    .context("cannot add the generated reports")?;
     eprintln!();
     println!(
         "Added {} articles ({} new categories, {} new tags) in {:.1} s.",
@@ -381,29 +397,29 @@ fn seed(args: &SeedArgs) -> Result<(), String> {
 }
 
 /// The new password: the first line of stdin, or typed twice at a prompt.
-fn read_password(from_stdin: bool) -> Result<String, String> {
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     if from_stdin {
         let mut line = String::new();
         std::io::stdin()
             .lock()
             .read_line(&mut line)
-            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+            .context("cannot read the password from standard input")?;
         return Ok(line.trim_end_matches(['\n', '\r']).to_owned());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(
-            "no terminal to ask for the password: pass --password-stdin and pipe it in".into(),
-        );
+        anyhow::bail!("no terminal to ask for the password: pass --password-stdin and pipe it in");
     }
-    let first = rpassword::prompt_password("New password: ").map_err(|e| e.to_string())?;
-    let second = rpassword::prompt_password("Repeat it: ").map_err(|e| e.to_string())?;
+    let first = rpassword::prompt_password("New password: ")
+        .context("cannot read the password from the terminal")?;
+    let second = rpassword::prompt_password("Repeat it: ")
+        .context("cannot read the password from the terminal")?;
     if first != second {
-        return Err("the two passwords differ; nothing was changed".into());
+        anyhow::bail!("the two passwords differ; nothing was changed");
     }
     Ok(first)
 }
 
-fn user(cmd: UserCommand) -> Result<(), String> {
+fn user(cmd: UserCommand) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Add {
             db,
@@ -422,8 +438,7 @@ fn user(cmd: UserCommand) -> Result<(), String> {
                     role,
                     password,
                 },
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             println!(
                 "Created {} ({}) as {}.",
                 user.email, user.display_name, user.role
@@ -435,19 +450,16 @@ fn user(cmd: UserCommand) -> Result<(), String> {
             password_stdin,
         } => {
             let mut conn = open_db(&db)?;
-            if accounts::find_by_email(&mut conn, &email)
-                .map_err(|e| e.to_string())?
-                .is_none()
-            {
-                return Err(format!("no user with the email {email}"));
+            if accounts::find_by_email(&mut conn, &email)?.is_none() {
+                return Err(AccountError::NoSuchUser(email).into());
             }
             let password = read_password(password_stdin)?;
-            accounts::set_password(&mut conn, &email, &password).map_err(|e| e.to_string())?;
+            accounts::set_password(&mut conn, &email, &password)?;
             println!("Password changed for {email}; their sessions have ended.");
         }
         UserCommand::Disable { db, email } => {
             let mut conn = open_db(&db)?;
-            accounts::disable(&mut conn, &email).map_err(|e| e.to_string())?;
+            accounts::disable(&mut conn, &email)?;
             println!("Disabled {email}; their sessions have ended.");
         }
     }
