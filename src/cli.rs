@@ -11,7 +11,7 @@ use anyhow::{Context, anyhow};
 use clap::{Args, Parser, Subcommand};
 
 use crate::accounts::{self, AccountError, NewUser};
-use crate::config::{self, DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
+use crate::config::{self, Settings};
 use crate::db::{self, Backend};
 use crate::setup::{self, FirstStart};
 use crate::web::{self, AppState};
@@ -56,7 +56,7 @@ struct SeedArgs {
     #[arg(long, default_value_t = 1_000)]
     articles: usize,
     /// Language code of the generated content (the site's CHRONICLE_LANGUAGE).
-    #[arg(long, env = "CHRONICLE_LANGUAGE", default_value = "en")]
+    #[arg(long, env = "CHRONICLE_LANGUAGE", default_value = config::DEFAULT_LANGUAGE)]
     language: String,
     /// Seed of the random generator: the same seed gives the same text.
     #[arg(long, default_value_t = 1)]
@@ -66,7 +66,7 @@ struct SeedArgs {
 #[derive(Args, Debug, Clone)]
 struct DbArgs {
     /// Database: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
-    #[arg(long = "database", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    #[arg(long = "database", env = "DATABASE_URL", default_value = config::DEFAULT_DATABASE_URL)]
     database: String,
 }
 
@@ -75,38 +75,38 @@ struct ServeArgs {
     #[command(flatten)]
     db: DbArgs,
     /// Address to listen on.
-    #[arg(long, env = "CHRONICLE_BIND", default_value = DEFAULT_BIND)]
+    #[arg(long, env = "CHRONICLE_BIND", default_value = config::DEFAULT_BIND)]
     bind: String,
     /// Public URL of the site, used in share links and absolute URLs (default: http://BIND).
     #[arg(long, env = "CHRONICLE_BASE_URL")]
     base_url: Option<String>,
     /// Name of the site, shown in the header and page titles.
-    #[arg(long, env = "CHRONICLE_SITE_NAME", default_value = "Chronicle")]
+    #[arg(long, env = "CHRONICLE_SITE_NAME", default_value = config::DEFAULT_SITE_NAME)]
     site_name: String,
     /// Language code of the site's content.
-    #[arg(long, env = "CHRONICLE_LANGUAGE", default_value = "en")]
+    #[arg(long, env = "CHRONICLE_LANGUAGE", default_value = config::DEFAULT_LANGUAGE)]
     language: String,
     /// Time zone for showing and entering dates (an IANA name such as Asia/Baku).
-    #[arg(long, env = "CHRONICLE_TIMEZONE", default_value = "UTC")]
+    #[arg(long, env = "CHRONICLE_TIMEZONE", default_value = config::DEFAULT_TIMEZONE.name())]
     timezone: String,
     /// Mark the session cookie Secure (default: when the base URL is https).
     #[arg(long, env = "CHRONICLE_COOKIE_SECURE")]
     cookie_secure: Option<bool>,
     /// Hours without a request after which a staff session ends.
-    #[arg(long, env = "CHRONICLE_SESSION_HOURS", default_value_t = 12)]
+    #[arg(long, env = "CHRONICLE_SESSION_HOURS", default_value_t = config::DEFAULT_SESSION_HOURS)]
     session_hours: u64,
     /// Create demo reports on the first start of an empty database.
-    #[arg(long, env = "CHRONICLE_DEMO_CONTENT", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, env = "CHRONICLE_DEMO_CONTENT", default_value_t = config::DEFAULT_DEMO_CONTENT, action = clap::ArgAction::Set)]
     demo_content: bool,
     /// Email of the administrator account created when no user exists.
     #[arg(
         long,
         env = "CHRONICLE_ADMIN_EMAIL",
-        default_value = "admin@example.org"
+        default_value = config::DEFAULT_ADMIN_EMAIL
     )]
     admin_email: String,
     /// Database connections per instance.
-    #[arg(long, env = "CHRONICLE_DB_POOL_SIZE", default_value_t = 8)]
+    #[arg(long, env = "CHRONICLE_DB_POOL_SIZE", default_value_t = config::DEFAULT_DB_POOL_SIZE)]
     db_pool_size: u32,
     /// Comma-separated addresses of reverse proxies whose X-Forwarded-For header is believed.
     #[arg(long, env = "CHRONICLE_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -115,23 +115,23 @@ struct ServeArgs {
     #[arg(long, env = "CHRONICLE_MEDIA_DIR")]
     media_dir: Option<std::path::PathBuf>,
     /// Largest file an upload may be, in bytes.
-    #[arg(long, env = "CHRONICLE_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024)]
+    #[arg(long, env = "CHRONICLE_MAX_UPLOAD_BYTES", default_value_t = config::DEFAULT_MAX_UPLOAD_BYTES)]
     max_upload_bytes: u64,
     /// Largest image accepted, in pixels (width × height).
-    #[arg(long, env = "CHRONICLE_MAX_IMAGE_PIXELS", default_value_t = 50_000_000)]
+    #[arg(long, env = "CHRONICLE_MAX_IMAGE_PIXELS", default_value_t = config::DEFAULT_MAX_IMAGE_PIXELS)]
     max_image_pixels: u64,
     /// Longest edge of a stored image, in pixels; larger uploads are scaled down.
-    #[arg(long, env = "CHRONICLE_IMAGE_MAX_EDGE", default_value_t = 2400)]
+    #[arg(long, env = "CHRONICLE_IMAGE_MAX_EDGE", default_value_t = config::DEFAULT_IMAGE_MAX_EDGE)]
     image_max_edge: u32,
     /// Seconds within which a visitor's repeat views of one article count once (0: all count).
-    #[arg(long, env = "CHRONICLE_VIEW_DEDUP_SECS", default_value_t = 1800)]
+    #[arg(long, env = "CHRONICLE_VIEW_DEDUP_SECS", default_value_t = config::DEFAULT_VIEW_DEDUP_SECS)]
     view_dedup_secs: u64,
     /// Count views when the server answers the page (server) or by a beacon request from the
     /// page (beacon: for sites behind a caching proxy).
-    #[arg(long, env = "CHRONICLE_VIEW_COUNTING", default_value = "server")]
+    #[arg(long, env = "CHRONICLE_VIEW_COUNTING", default_value = config::DEFAULT_VIEW_COUNTING.as_str())]
     view_counting: String,
     /// Seconds between writes of the counted views to the database.
-    #[arg(long, env = "CHRONICLE_VIEW_FLUSH_SECS", default_value_t = 1)]
+    #[arg(long, env = "CHRONICLE_VIEW_FLUSH_SECS", default_value_t = config::DEFAULT_VIEW_FLUSH_SECS)]
     view_flush_secs: u64,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
@@ -465,4 +465,24 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
     }
     std::io::stdout().flush().ok();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_left_out_give_the_settings_defaults() {
+        // The flags' environment variables would change the answer.
+        if std::env::vars()
+            .any(|(k, _)| k.starts_with("CHRONICLE_") && !k.starts_with("CHRONICLE_TEST_"))
+        {
+            return;
+        }
+        let cli = Cli::try_parse_from(["chronicle", "--database", "sqlite://site.db"])
+            .expect("no flags needed");
+        let from_flags = cli.serve.settings().expect("the defaults are valid");
+        let defaults = Settings::with_database("sqlite://site.db");
+        assert_eq!(format!("{from_flags:?}"), format!("{defaults:?}"));
+    }
 }
