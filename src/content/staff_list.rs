@@ -1,13 +1,18 @@
 //! The staff's views of articles: the filtered, paginated list and the dashboard's sections.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::sql_types::Text;
 
 use crate::db::DbConn;
 use crate::db::schema::articles;
 
-use super::articles::{ArticleWithNames, Status};
+use super::articles::{ArticleWithNames, NamesRow, Status, with_names, with_names_query};
 use super::listing;
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, on both backends.
+    fn lower(x: Text) -> Text;
+}
 
 /// What the article list is narrowed to; empty or zero means "any".
 #[derive(Debug, Clone, Default)]
@@ -17,18 +22,6 @@ pub struct Filter {
     pub author_id: i32,
     /// Words that must appear in the title.
     pub text: String,
-}
-
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = Integer)]
-    id: i32,
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 fn like_pattern(text: &str) -> String {
@@ -48,17 +41,28 @@ fn like_pattern(text: &str) -> String {
     }
 }
 
-/// The WHERE clause, with `{n}` where the n-th parameter goes.
-const WHERE: &str = "WHERE ({1} = '' OR status = {1}) AND ({2} = 0 OR category_id = {2})
-    AND ({3} = 0 OR author_id = {3}) AND ({4} = '' OR lower(title) LIKE {4} ESCAPE '\\')";
-
-fn numbered(sql: &str, pg: bool) -> String {
-    let mut out = sql.to_owned();
-    for n in 1..=6 {
-        let mark = if pg { format!("${n}") } else { format!("?{n}") };
-        out = out.replace(&format!("{{{n}}}"), &mark);
-    }
-    out
+/// Narrows a boxed query over `articles` (alone or joined) to what `$filter` asks for, with
+/// `$pattern` its [`like_pattern`]. (A macro, because the list and its count are boxed
+/// queries of different types.)
+macro_rules! narrowed {
+    ($query:expr, $filter:expr, $pattern:expr) => {{
+        let filter: &Filter = $filter;
+        let pattern: &str = $pattern;
+        let mut query = $query;
+        if !filter.status.is_empty() {
+            query = query.filter(articles::status.eq(filter.status.as_str()));
+        }
+        if filter.category_id != 0 {
+            query = query.filter(articles::category_id.eq(filter.category_id));
+        }
+        if filter.author_id != 0 {
+            query = query.filter(articles::author_id.eq(filter.author_id));
+        }
+        if !pattern.is_empty() {
+            query = query.filter(lower(articles::title).like(pattern).escape('\\'));
+        }
+        query
+    }};
 }
 
 /// One page of the filtered list, most recently changed first, and the total.
@@ -69,68 +73,37 @@ pub fn page(
     offset: i64,
 ) -> QueryResult<(Vec<ArticleWithNames>, i64)> {
     let pattern = like_pattern(&filter.text);
-    let list_sql = format!(
-        "SELECT id FROM articles {WHERE} ORDER BY updated_at DESC, id DESC LIMIT {{5}} OFFSET {{6}}"
-    );
-    let count_sql = format!("SELECT COUNT(*) AS n FROM articles {WHERE}");
-    macro_rules! run {
-        ($c:expr, $pg:expr) => {{
-            let ids: Vec<Id> = diesel::sql_query(numbered(&list_sql, $pg))
-                .bind::<Text, _>(&filter.status)
-                .bind::<Integer, _>(filter.category_id)
-                .bind::<Integer, _>(filter.author_id)
-                .bind::<Text, _>(&pattern)
-                .bind::<BigInt, _>(limit)
-                .bind::<BigInt, _>(offset)
-                .load($c)?;
-            let total = diesel::sql_query(numbered(&count_sql, $pg))
-                .bind::<Text, _>(&filter.status)
-                .bind::<Integer, _>(filter.category_id)
-                .bind::<Integer, _>(filter.author_id)
-                .bind::<Text, _>(&pattern)
-                .get_result::<Count>($c)?
-                .n;
-            (ids, total)
-        }};
-    }
-    let (ids, total) = match conn {
-        DbConn::Sqlite(c) => run!(c, false),
-        DbConn::Pg(c) => run!(c, true),
-    };
-    let ids: Vec<i32> = ids.into_iter().map(|i| i.id).collect();
-    Ok((any_cards(conn, &ids)?, total))
+    let rows: Vec<NamesRow> = narrowed!(with_names_query!().into_boxed(), filter, &pattern)
+        .order((articles::updated_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    let total: i64 =
+        narrowed!(articles::table.count().into_boxed(), filter, &pattern).get_result(conn)?;
+    Ok((rows.into_iter().map(with_names).collect(), total))
 }
 
-/// Articles with these ids (any status), in the order of `ids`.
-fn any_cards(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<ArticleWithNames>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(item) = super::articles::find_with_names(conn, *id)? {
-            out.push(item);
-        }
-    }
-    Ok(out)
-}
-
-fn ids_where(
+/// Up to `n` articles (any author, or `author`'s) in `status`, with their names.
+fn section(
     conn: &mut DbConn,
     status: Status,
     author: Option<i32>,
     n: i64,
     oldest_first: bool,
-) -> QueryResult<Vec<i32>> {
-    let base = articles::table
+) -> QueryResult<Vec<ArticleWithNames>> {
+    let query = with_names_query!()
         .filter(articles::status.eq(status.as_str()))
-        .select(articles::id)
-        .limit(n);
-    match (author, oldest_first) {
-        (Some(a), _) => base
+        .limit(n)
+        .into_boxed();
+    let query = match (author, oldest_first) {
+        (Some(a), _) => query
             .filter(articles::author_id.eq(a))
-            .order(articles::updated_at.desc())
-            .load(conn),
-        (None, true) => base.order(articles::published_at.asc()).load(conn),
-        (None, false) => base.order(articles::updated_at.desc()).load(conn),
-    }
+            .order(articles::updated_at.desc()),
+        (None, true) => query.order(articles::published_at.asc()),
+        (None, false) => query.order(articles::updated_at.desc()),
+    };
+    let rows: Vec<NamesRow> = query.load(conn)?;
+    Ok(rows.into_iter().map(with_names).collect())
 }
 
 /// The dashboard's sections.
@@ -143,9 +116,9 @@ pub struct Dashboard {
 }
 
 pub fn dashboard(conn: &mut DbConn, user_id: i32, language: &str) -> QueryResult<Dashboard> {
-    let my_drafts = ids_where(conn, Status::Draft, Some(user_id), 8, false)?;
-    let in_review = ids_where(conn, Status::Review, None, 8, false)?;
-    let scheduled = ids_where(conn, Status::Scheduled, None, 8, true)?;
+    let my_drafts = section(conn, Status::Draft, Some(user_id), 8, false)?;
+    let in_review = section(conn, Status::Review, None, 8, false)?;
+    let scheduled = section(conn, Status::Scheduled, None, 8, true)?;
     let most_viewed: Vec<i32> = articles::table
         .filter(articles::language.eq(language))
         .filter(articles::status.eq(Status::Published.as_str()))
@@ -154,9 +127,9 @@ pub fn dashboard(conn: &mut DbConn, user_id: i32, language: &str) -> QueryResult
         .limit(5)
         .load(conn)?;
     Ok(Dashboard {
-        my_drafts: any_cards(conn, &my_drafts)?,
-        in_review: any_cards(conn, &in_review)?,
-        scheduled: any_cards(conn, &scheduled)?,
+        my_drafts,
+        in_review,
+        scheduled,
         recently_published: listing::page(conn, language, listing::Listing::All, 5, 0)?,
         most_viewed: listing::cards(conn, &most_viewed)?,
     })
@@ -173,7 +146,5 @@ mod tests {
             "%ab\\\\%c\\\\_%".replace("\\\\", "\\")
         );
         assert_eq!(like_pattern("  "), "");
-        assert_eq!(numbered("a {1} {2} {1}", true), "a $1 $2 $1");
-        assert_eq!(numbered("a {1} {2}", false), "a ?1 ?2");
     }
 }

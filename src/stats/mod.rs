@@ -5,27 +5,24 @@ pub mod bots;
 pub mod chart;
 pub mod counter;
 
-use chrono::NaiveDate;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Integer, Text};
+use std::collections::BTreeSet;
 
+use chrono::NaiveDate;
+use diesel::dsl::sql;
+use diesel::expression::SqlLiteral;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel::upsert::excluded;
+
+use crate::db::schema::{article_views_daily, articles};
 use crate::db::{self, DbConn};
 
 use self::counter::Batch;
 
-const ADD_TO_ARTICLE_SQLITE: &str = "UPDATE articles SET view_count = view_count + ? WHERE id = ?";
-const ADD_TO_ARTICLE_PG: &str = "UPDATE articles SET view_count = view_count + $1 WHERE id = $2";
-// INSERT … SELECT so that a view of an article deleted meanwhile is dropped, not an error.
-const ADD_TO_DAY_SQLITE: &str = "INSERT INTO article_views_daily (article_id, day, views)
-    SELECT id, ?, ? FROM articles WHERE id = ?
-    ON CONFLICT (article_id, day) DO UPDATE SET views = article_views_daily.views + excluded.views";
-const ADD_TO_DAY_PG: &str = "INSERT INTO article_views_daily (article_id, day, views)
-    SELECT id, $1, $2 FROM articles WHERE id = $3
-    ON CONFLICT (article_id, day) DO UPDATE SET views = article_views_daily.views + excluded.views";
-
 /// Writes a batch in one transaction: one statement per article for its total and one per
 /// article and day for the daily series. Increments, never totals, so any number of
-/// instances can write their own batches.
+/// instances can write their own batches. Views of an article deleted meanwhile are
+/// dropped, not an error: its day rows are written only when its total was.
 pub fn write_batch(conn: &mut DbConn, batch: &Batch) -> QueryResult<()> {
     if batch.is_empty() {
         return Ok(());
@@ -38,48 +35,48 @@ pub fn write_batch(conn: &mut DbConn, batch: &Batch) -> QueryResult<()> {
     // One order on every instance: two batches never wait on each other's rows crosswise.
     days.sort();
     db::write_tx(conn, |conn| {
-        match conn {
-            DbConn::Sqlite(c) => {
-                for (id, n) in &per_article {
-                    diesel::sql_query(ADD_TO_ARTICLE_SQLITE)
-                        .bind::<BigInt, _>(n)
-                        .bind::<Integer, _>(id)
-                        .execute(c)?;
-                }
-                for ((id, day), n) in &days {
-                    diesel::sql_query(ADD_TO_DAY_SQLITE)
-                        .bind::<Date, _>(day)
-                        .bind::<BigInt, _>(i64::try_from(**n).unwrap_or(i64::MAX / 4))
-                        .bind::<Integer, _>(id)
-                        .execute(c)?;
-                }
+        let mut counted = BTreeSet::new();
+        for (id, n) in &per_article {
+            let touched = diesel::update(articles::table.find(id))
+                .set(articles::view_count.eq(articles::view_count + n))
+                .execute(conn)?;
+            if touched > 0 {
+                counted.insert(*id);
             }
-            DbConn::Pg(c) => {
-                for (id, n) in &per_article {
-                    diesel::sql_query(ADD_TO_ARTICLE_PG)
-                        .bind::<BigInt, _>(n)
-                        .bind::<Integer, _>(id)
-                        .execute(c)?;
-                }
-                for ((id, day), n) in &days {
-                    diesel::sql_query(ADD_TO_DAY_PG)
-                        .bind::<Date, _>(day)
-                        .bind::<BigInt, _>(i64::try_from(**n).unwrap_or(i64::MAX / 4))
-                        .bind::<Integer, _>(id)
-                        .execute(c)?;
-                }
+        }
+        for ((id, day), n) in days {
+            if !counted.contains(id) {
+                continue;
             }
+            let n = i64::try_from(*n).unwrap_or(i64::MAX / 4);
+            let upsert = diesel::insert_into(article_views_daily::table)
+                .values((
+                    article_views_daily::article_id.eq(id),
+                    article_views_daily::day.eq(day),
+                    article_views_daily::views.eq(n),
+                ))
+                .on_conflict((article_views_daily::article_id, article_views_daily::day))
+                .do_update()
+                .set(
+                    article_views_daily::views
+                        .eq(article_views_daily::views + excluded(article_views_daily::views)),
+                );
+            // One statement for both: Diesel's shared connection type has no ON CONFLICT,
+            // so it runs on the backend's own connection.
+            match conn {
+                DbConn::Sqlite(c) => upsert.execute(c)?,
+                DbConn::Pg(c) => upsert.execute(c)?,
+            };
         }
         Ok(())
     })
 }
 
-#[derive(QueryableByName, Debug)]
-struct DayRow {
-    #[diesel(sql_type = Date)]
-    day: NaiveDate,
-    #[diesel(sql_type = BigInt)]
-    views: i64,
+/// `SUM(views)` as a BIGINT. Diesel types the sum of a BIGINT as NUMERIC (PostgreSQL's
+/// `sum(int8)` is one), which would need a decimal type to load, and its `cast` is not
+/// available on the shared connection; the same literal is valid SQL on both backends.
+fn total_views() -> SqlLiteral<BigInt> {
+    sql::<BigInt>("CAST(SUM(article_views_daily.views) AS BIGINT)")
 }
 
 /// Views per day from `from` to `to` (both included), every day present (zero when none),
@@ -90,33 +87,18 @@ pub fn series(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(NaiveDate, i64)>> {
-    let id = article_id.unwrap_or(0);
-    let sql = |pg: bool| {
-        let (a, b, c) = if pg {
-            ("$1", "$2", "$3")
-        } else {
-            ("?1", "?2", "?3")
-        };
-        format!(
-            "SELECT day, CAST(SUM(views) AS BIGINT) AS views FROM article_views_daily
-             WHERE day >= {a} AND day <= {b} AND ({c} = 0 OR article_id = {c})
-             GROUP BY day ORDER BY day"
-        )
-    };
-    let rows: Vec<DayRow> = match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(sql(false))
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(to)
-            .bind::<Integer, _>(id)
-            .load(c)?,
-        DbConn::Pg(c) => diesel::sql_query(sql(true))
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(to)
-            .bind::<Integer, _>(id)
-            .load(c)?,
-    };
-    let found: std::collections::HashMap<NaiveDate, i64> =
-        rows.into_iter().map(|r| (r.day, r.views)).collect();
+    let mut query = article_views_daily::table
+        .filter(article_views_daily::day.ge(from))
+        .filter(article_views_daily::day.le(to))
+        .group_by(article_views_daily::day)
+        .select((article_views_daily::day, total_views()))
+        .order(article_views_daily::day)
+        .into_boxed();
+    if let Some(id) = article_id {
+        query = query.filter(article_views_daily::article_id.eq(id));
+    }
+    let rows: Vec<(NaiveDate, i64)> = query.load(conn)?;
+    let found: std::collections::HashMap<NaiveDate, i64> = rows.into_iter().collect();
     Ok(from
         .iter_days()
         .take_while(|d| *d <= to)
@@ -125,13 +107,10 @@ pub fn series(
 }
 
 /// An article among the most viewed of a period.
-#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+#[derive(Queryable, Debug, Clone, PartialEq, Eq)]
 pub struct TopArticle {
-    #[diesel(sql_type = Integer)]
     pub id: i32,
-    #[diesel(sql_type = Text)]
     pub title: String,
-    #[diesel(sql_type = BigInt)]
     pub views: i64,
 }
 
@@ -141,25 +120,13 @@ pub fn most_viewed_since(
     from: NaiveDate,
     limit: i64,
 ) -> QueryResult<Vec<TopArticle>> {
-    let sql = |pg: bool| {
-        let (a, b) = if pg { ("$1", "$2") } else { ("?1", "?2") };
-        format!(
-            "SELECT a.id AS id, a.title AS title, t.views AS views FROM (
-                 SELECT article_id, CAST(SUM(views) AS BIGINT) AS views
-                 FROM article_views_daily WHERE day >= {a}
-                 GROUP BY article_id ORDER BY 2 DESC, article_id DESC LIMIT {b}
-             ) t JOIN articles a ON a.id = t.article_id
-             ORDER BY t.views DESC, a.id DESC"
-        )
-    };
-    match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(sql(false))
-            .bind::<Date, _>(from)
-            .bind::<BigInt, _>(limit)
-            .load(c),
-        DbConn::Pg(c) => diesel::sql_query(sql(true))
-            .bind::<Date, _>(from)
-            .bind::<BigInt, _>(limit)
-            .load(c),
-    }
+    // Grouped by the article's primary key, so its title may be selected on PostgreSQL too.
+    article_views_daily::table
+        .inner_join(articles::table)
+        .filter(article_views_daily::day.ge(from))
+        .group_by(articles::id)
+        .select((articles::id, articles::title, total_views()))
+        .order((total_views().desc(), articles::id.desc()))
+        .limit(limit)
+        .load(conn)
 }

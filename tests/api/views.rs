@@ -24,6 +24,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     an_edit_shows_at_once_here_and_soon_elsewhere,
     the_gzip_page_is_the_page_with_its_count,
     kept_listing_pages_show_each_new_view,
+    views_of_a_deleted_article_are_dropped_and_days_add_up,
 ];
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -540,4 +541,48 @@ async fn kept_listing_pages_show_each_new_view(app: TestApp) {
     let (_, encoding, _, plain) = fetch("identity", None).await;
     assert_eq!(encoding, "");
     assert_eq!(plain, after);
+}
+
+/// A batch may hold views of an article deleted since they were counted: those are dropped
+/// and the rest is written; a second batch adds to the same day's row.
+async fn views_of_a_deleted_article_are_dropped_and_days_add_up(app: TestApp) {
+    use chronicle::db::schema::articles;
+    use diesel::prelude::*;
+
+    let editor = app.user("editor");
+    let kept = app.article(&editor, "Kept", SaveAction::Publish);
+    let gone = app.article(&editor, "Deleted meanwhile", SaveAction::Publish);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).expect("a date");
+    let yesterday = today.pred_opt().expect("a date");
+    app.with_conn(|c| {
+        diesel::delete(articles::table.find(gone.id))
+            .execute(c)
+            .expect("deleted");
+        let first = [
+            ((kept.id, yesterday), 1),
+            ((kept.id, today), 2),
+            ((gone.id, today), 3),
+        ];
+        chronicle::stats::write_batch(c, &first.into_iter().collect()).expect("written");
+        chronicle::stats::write_batch(c, &[((kept.id, today), 5)].into_iter().collect())
+            .expect("written");
+        assert_eq!(
+            chronicle::stats::series(c, Some(kept.id), yesterday, today).expect("series"),
+            vec![(yesterday, 1), (today, 7)]
+        );
+        assert_eq!(
+            chronicle::stats::series(c, None, yesterday, today).expect("series"),
+            vec![(yesterday, 1), (today, 7)]
+        );
+        assert_eq!(
+            chronicle::stats::series(c, Some(gone.id), yesterday, today).expect("series"),
+            vec![(yesterday, 0), (today, 0)]
+        );
+        let top = chronicle::stats::most_viewed_since(c, yesterday, 5).expect("top");
+        assert_eq!(
+            top.iter().map(|t| (t.id, t.views)).collect::<Vec<_>>(),
+            vec![(kept.id, 8)]
+        );
+    });
+    assert_eq!(app.reload(kept.id).view_count, 8);
 }

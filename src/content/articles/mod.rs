@@ -11,6 +11,7 @@ mod read;
 mod save;
 mod slugs;
 
+pub(super) use read::{NamesRow, with_names, with_names_query};
 pub use read::{count_all, find, find_published, find_with_names, is_published};
 pub use save::{backfill_body_text, create, delete, publish_due, update, update_noted};
 pub use slugs::redirect_for;

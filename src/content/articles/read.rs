@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::{Article, ArticleWithNames, Status};
 use crate::db::DbConn;
-use crate::db::schema::{articles, categories, users};
+use crate::db::schema::articles;
 
 pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Article>> {
     articles::table
@@ -14,25 +14,27 @@ pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Article>> {
         .optional()
 }
 
-type NamesRow = (Article, Option<String>, Option<String>, String);
+/// What [`with_names_query`] selects, before [`with_names`] names its parts.
+pub(in crate::content) type NamesRow = (Article, Option<String>, Option<String>, String);
 
 /// Articles joined with their author and category, selecting what [`ArticleWithNames`] holds.
 /// (A macro, because Diesel's joined query types cannot be named on the shared connection.)
 macro_rules! with_names_query {
     () => {
-        articles::table
-            .inner_join(users::table)
-            .left_join(categories::table)
+        $crate::db::schema::articles::table
+            .inner_join($crate::db::schema::users::table)
+            .left_join($crate::db::schema::categories::table)
             .select((
-                Article::as_select(),
-                categories::name.nullable(),
-                categories::slug.nullable(),
-                users::display_name,
+                $crate::content::articles::Article::as_select(),
+                $crate::db::schema::categories::name.nullable(),
+                $crate::db::schema::categories::slug.nullable(),
+                $crate::db::schema::users::display_name,
             ))
     };
 }
+pub(in crate::content) use with_names_query;
 
-fn with_names(row: NamesRow) -> ArticleWithNames {
+pub(in crate::content) fn with_names(row: NamesRow) -> ArticleWithNames {
     let (article, category_name, category_slug, author_name) = row;
     ArticleWithNames {
         article,
