@@ -83,12 +83,10 @@ pub struct StaffForm<T> {
 
 impl<T: DeserializeOwned + 'static> FromRequest for StaffForm<T> {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = csrf::Extracting<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let body = web::Bytes::from_request(&req, payload);
-        Box::pin(async move {
+        csrf::with_body(req, payload, |req, body| async move {
             let staff = match Staff::load(&req).await {
                 Ok(staff) => staff,
                 Err(AppError::SignInRequired { next }) => {

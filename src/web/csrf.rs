@@ -117,17 +117,32 @@ pub(crate) fn verify_and_parse<T: DeserializeOwned>(
     })
 }
 
+/// What an extractor that reads the whole body returns: a future owning the request.
+pub(crate) type Extracting<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
+
+/// An extractor's future from `then`, given the request and its body still to be read (so
+/// that `then` may decide something before reading it).
+pub(crate) fn with_body<T, Fut>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    then: impl FnOnce(HttpRequest, <web::Bytes as FromRequest>::Future) -> Fut,
+) -> Extracting<T>
+where
+    Fut: Future<Output = Result<T, actix_web::Error>> + 'static,
+{
+    let body = web::Bytes::from_request(req, payload);
+    Box::pin(then(req.clone(), body))
+}
+
 /// A url-encoded form whose CSRF token was checked.
 pub struct CsrfForm<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Extracting<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let body = web::Bytes::from_request(&req, payload);
-        Box::pin(async move {
+        with_body(req, payload, |req, body| async move {
             let body = body.await?;
             let session = req.get_session();
             Ok(CsrfForm(verify_and_parse(&req, &session, &body)?))
