@@ -1,6 +1,7 @@
 //! The staff side: writing, saving, publishing, permissions, CSRF, bad input.
 
 use awc::http::StatusCode;
+use chronicle::accounts::Role;
 use chronicle::content::articles::SaveAction;
 use chronicle::db::schema::articles;
 use diesel::prelude::*;
@@ -25,7 +26,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
 ];
 
 async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let form = client.get("/admin/articles/new").await;
     assert_eq!(form.status, StatusCode::OK);
     for label in [
@@ -113,7 +114,7 @@ async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
 }
 
 async fn form_with_errors_keeps_what_was_typed(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let long_title = "x".repeat(300);
     for (title, message) in [
         ("   ", "Enter a title."),
@@ -158,7 +159,7 @@ async fn form_with_errors_keeps_what_was_typed(app: TestApp) {
 }
 
 async fn slugs_are_transliterated_and_unique(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let mut slugs = Vec::new();
     for title in [
         "Şəki konfransı",
@@ -203,7 +204,7 @@ async fn slugs_are_transliterated_and_unique(app: TestApp) {
 }
 
 async fn hostile_html_is_removed_before_it_is_stored(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let body = r#"<p onmouseover="steal()">Report <script>alert('x')</script>text</p>
 <a href="javascript:alert(1)">click</a> <img src="/x.jpg" onerror="alert(2)">
 <iframe src="https://evil.example/"></iframe><div style="position:fixed;inset:0">overlay</div>
@@ -246,7 +247,7 @@ async fn hostile_html_is_removed_before_it_is_stored(app: TestApp) {
 }
 
 async fn author_cannot_publish_or_touch_others_work(app: TestApp) {
-    let (author, me) = app.signed_in("author").await;
+    let (author, me) = app.signed_in(Role::Author).await;
     let form = author.get("/admin/articles/new").await;
     assert_lacks(&form.body, ">Publish</button>");
 
@@ -280,7 +281,7 @@ async fn author_cannot_publish_or_touch_others_work(app: TestApp) {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let others = app.article(&editor, "Editor's draft", SaveAction::Draft);
     let own_published = app.article(&me, "Author's published piece", SaveAction::Publish);
     for article in [&others, &own_published] {
@@ -307,10 +308,10 @@ async fn author_cannot_publish_or_touch_others_work(app: TestApp) {
 }
 
 async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let article = app.article(&editor, "Shared report", SaveAction::Draft);
-    let (alice, _) = app.signed_in("editor").await;
-    let (bob, _) = app.signed_in("editor").await;
+    let (alice, _) = app.signed_in(Role::Editor).await;
+    let (bob, _) = app.signed_in(Role::Editor).await;
     let path = format!("/admin/articles/{}", article.id);
     let alice_form = alice.get(&format!("{path}/edit")).await;
     let bob_form = bob.get(&format!("{path}/edit")).await;
@@ -401,7 +402,7 @@ async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
 }
 
 async fn missing_or_wrong_csrf_token_is_refused(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let good = client.csrf().await;
     let fields = |token: Option<&'static str>| {
         let mut f = vec![
@@ -462,7 +463,7 @@ async fn missing_or_wrong_csrf_token_is_refused(app: TestApp) {
 }
 
 async fn oversized_form_gets_a_413_page_and_saves_nothing(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let csrf = client.csrf().await;
     let huge = "y".repeat(3 * 1024 * 1024);
     let body = format!("csrf_token={csrf}&title=Huge&summary=&category=&action=draft&body={huge}");
@@ -491,7 +492,7 @@ async fn oversized_form_gets_a_413_page_and_saves_nothing(app: TestApp) {
 }
 
 async fn malformed_forms_get_a_400_page(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let res = client
         .save_article(
             "/admin/articles",
@@ -506,7 +507,7 @@ async fn malformed_forms_get_a_400_page(app: TestApp) {
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert_contains(&res.body, "Save draft");
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let article = app.article(&editor, "Versioned", SaveAction::Draft);
     let res = client
         .save_article(
@@ -533,7 +534,7 @@ async fn malformed_forms_get_a_400_page(app: TestApp) {
 }
 
 async fn unknown_article_ids_answer_404(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     for path in [
         "/admin/articles/999/edit",
         "/admin/articles/abc/edit",
@@ -560,8 +561,8 @@ async fn unknown_article_ids_answer_404(app: TestApp) {
 }
 
 async fn renamed_articles_keep_their_old_addresses(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
-    let editor = app.user("editor");
+    let (client, _) = app.signed_in(Role::Editor).await;
+    let editor = app.user(Role::Editor);
     let article = app.article(&editor, "Original title", SaveAction::Publish);
     let path = format!("/admin/articles/{}", article.id);
     let save = |title: &'static str, slug: &'static str| {
@@ -645,11 +646,11 @@ async fn renamed_articles_keep_their_old_addresses(app: TestApp) {
 }
 
 async fn the_edit_page_says_who_else_has_it_open(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let article = app.article(&editor, "Shared draft", SaveAction::Draft);
     let path = format!("/admin/articles/{}/edit", article.id);
-    let (alice, alice_user) = app.signed_in("editor").await;
-    let (bob, _) = app.signed_in("editor").await;
+    let (alice, alice_user) = app.signed_in(Role::Editor).await;
+    let (bob, _) = app.signed_in(Role::Editor).await;
     let first = alice.get(&path).await;
     assert_lacks(&first.body, "may be editing it");
     let second = bob.get(&path).await;
@@ -701,7 +702,7 @@ async fn the_edit_page_says_who_else_has_it_open(app: TestApp) {
     // Without the token nothing is noted; someone who may not edit the report learns nothing.
     let res = bob.post_form(&beat, &[]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     let author_token = author.csrf().await;
     let res = author
         .post_form(&beat, &[("csrf_token", &author_token)])
@@ -712,7 +713,7 @@ async fn the_edit_page_says_who_else_has_it_open(app: TestApp) {
 
 async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestApp) {
     use chronicle::db::schema::sessions;
-    let (client, user) = app.signed_in("editor").await;
+    let (client, user) = app.signed_in(Role::Editor).await;
     let article = app.article(&user, "Long report", SaveAction::Draft);
     let edit = client
         .get(&format!("/admin/articles/{}/edit", article.id))

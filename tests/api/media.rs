@@ -2,6 +2,7 @@
 //! re-encoded without metadata, renditions, deduplication, deleting, permissions, and serving
 //! (headers, ranges). Every file is made here, by the `image` crate or by hand.
 
+use chronicle::accounts::Role;
 use std::io::Cursor;
 use std::path::Path;
 
@@ -303,7 +304,7 @@ async fn fetch(client: &Client, key: &str) -> Vec<u8> {
 // ---------- Tests ----------
 
 async fn each_accepted_type_is_stored_by_its_content(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let gif = encoded(&photo(64, 48), ImageFormat::Gif);
     let webp = encoded(&photo(600, 400), ImageFormat::WebP);
     // Name, bytes, kind and type stored, size stored.
@@ -407,7 +408,7 @@ async fn each_accepted_type_is_stored_by_its_content(app: TestApp) {
 }
 
 async fn a_png_named_exe_is_stored_as_a_png_with_a_safe_name(app: TestApp) {
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     let id = uploaded(&author, "../../setup.exe", &transparent_png(40, 40)).await;
     let r = row(&app, id);
     assert_eq!(r.mime, "image/png");
@@ -421,7 +422,7 @@ async fn a_png_named_exe_is_stored_as_a_png_with_a_safe_name(app: TestApp) {
 }
 
 async fn refused_uploads_say_why_and_leave_nothing_behind(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let full = jpeg(400, 300);
     let truncated = full[..full.len() * 2 / 3].to_vec();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
@@ -469,7 +470,7 @@ async fn refused_uploads_say_why_and_leave_nothing_behind(app: TestApp) {
 
 async fn oversized_uploads_are_refused_while_streaming(app: TestApp) {
     let app = TestApp::spawn_with(app.backend, |s| s.max_upload_bytes = 100 * 1024).await;
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let big = pdf(300 * 1024);
     let res = upload(&editor, "huge.pdf", &big).await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.body);
@@ -481,7 +482,7 @@ async fn oversized_uploads_are_refused_while_streaming(app: TestApp) {
 }
 
 async fn exif_and_gps_are_removed_from_every_stored_image(app: TestApp) {
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     let original = phone_photo(1000, 600);
     assert!(original.windows(4).any(|w| w == b"Exif"));
     assert!(
@@ -511,7 +512,7 @@ async fn exif_and_gps_are_removed_from_every_stored_image(app: TestApp) {
 }
 
 async fn large_images_are_scaled_and_variants_are_only_smaller(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let id = uploaded(&editor, "panorama.jpg", &jpeg(3000, 1000)).await;
     let r = row(&app, id);
     assert_eq!((r.width, r.height), (Some(2400), Some(800)));
@@ -537,8 +538,8 @@ async fn large_images_are_scaled_and_variants_are_only_smaller(app: TestApp) {
 }
 
 async fn identical_uploads_are_stored_once(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
-    let (author, _) = app.signed_in("author").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
+    let (author, _) = app.signed_in(Role::Author).await;
     let bytes = jpeg(640, 480);
     let first = uploaded(&editor, "group.jpg", &bytes).await;
     let files = files_on_disk(&app.settings.media_dir);
@@ -551,7 +552,7 @@ async fn identical_uploads_are_stored_once(app: TestApp) {
 }
 
 async fn a_file_in_use_cannot_be_deleted(app: TestApp) {
-    let (editor, me) = app.signed_in("editor").await;
+    let (editor, me) = app.signed_in(Role::Editor).await;
     let id = uploaded(&editor, "stage.jpg", &jpeg(800, 600)).await;
     let key = row(&app, id).storage_key;
     let article = app.article(&me, "Opening of the new hall", SaveAction::Publish);
@@ -601,9 +602,9 @@ async fn a_file_in_use_cannot_be_deleted(app: TestApp) {
 }
 
 async fn authors_manage_only_their_own_files(app: TestApp) {
-    let (author, _) = app.signed_in("author").await;
-    let (other, _) = app.signed_in("author").await;
-    let (editor, _) = app.signed_in("editor").await;
+    let (author, _) = app.signed_in(Role::Author).await;
+    let (other, _) = app.signed_in(Role::Author).await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let id = uploaded(&author, "mine.jpg", &jpeg(200, 100)).await;
     let path = format!("/admin/media/{id}");
     assert_eq!(author.get(&path).await.status, StatusCode::OK);
@@ -657,7 +658,7 @@ async fn authors_manage_only_their_own_files(app: TestApp) {
 }
 
 async fn uploads_need_the_form_token(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let bytes = jpeg(120, 90);
     for token in [None, Some("forged-token")] {
         let (content_type, body) = multipart(token, &[("a.jpg", &bytes)]);
@@ -695,7 +696,7 @@ async fn uploads_need_the_form_token(app: TestApp) {
 }
 
 async fn media_is_served_with_safe_headers_and_byte_ranges(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let visitor = app.client();
     let document = pdf(40_000);
     let id = uploaded(&editor, "Programme – Day 1.pdf", &document).await;
@@ -783,8 +784,8 @@ async fn media_is_served_with_safe_headers_and_byte_ranges(app: TestApp) {
 }
 
 async fn the_library_filters_and_edits_descriptions(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
-    let (author, _) = app.signed_in("author").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
+    let (author, _) = app.signed_in(Role::Author).await;
     uploaded(&editor, "commemoration.jpg", &jpeg(320, 200)).await;
     uploaded(&author, "timetable.pdf", &pdf(1000)).await;
     let all = editor.get("/admin/media").await;
@@ -870,7 +871,7 @@ async fn the_library_filters_and_edits_descriptions(app: TestApp) {
 }
 
 async fn reports_show_featured_image_gallery_and_documents(app: TestApp) {
-    let (editor, me) = app.signed_in("editor").await;
+    let (editor, me) = app.signed_in(Role::Editor).await;
     let hall = uploaded(&editor, "hall.jpg", &jpeg(1200, 800)).await;
     let first = uploaded(&editor, "first.jpg", &jpeg(640, 480)).await;
     let second = uploaded(&editor, "second.jpg", &jpeg(500, 500)).await;
@@ -1016,7 +1017,7 @@ async fn reports_show_featured_image_gallery_and_documents(app: TestApp) {
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert_contains(&res.body, "(attachment)");
     // An author may not change the files of someone else's (published) report.
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     assert_eq!(author.get(&page_path).await.status, StatusCode::FORBIDDEN);
     let author_token = self::token(&author).await;
     let res = author
@@ -1030,7 +1031,7 @@ async fn reports_show_featured_image_gallery_and_documents(app: TestApp) {
 }
 
 async fn images_put_into_the_text_count_as_used(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let id = uploaded(&editor, "choir.jpg", &jpeg(1600, 900)).await;
     let token = token(&editor).await;
     editor
@@ -1119,7 +1120,7 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
 /// The rich editor sends one file with the token in a header and asks for JSON: the image's
 /// text-sized rendition, or the reason it was refused, with nothing stored.
 async fn the_rich_editor_uploads_with_a_header_token_and_gets_json(app: TestApp) {
-    let (client, _) = app.signed_in("author").await;
+    let (client, _) = app.signed_in(Role::Author).await;
     let token = token(&client).await;
     let headers = [
         ("X-CSRF-Token", token.as_str()),
@@ -1138,7 +1139,7 @@ async fn the_rich_editor_uploads_with_a_header_token_and_gets_json(app: TestApp)
     assert!(url.starts_with("/media/") && url.ends_with(".jpg"), "{url}");
     assert_eq!(client.get(url).await.status, StatusCode::OK);
     // In the published text the image gets every size of the same format, for phones.
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let res = editor
         .save_article(
             "/admin/articles",

@@ -4,6 +4,7 @@
 //! editor form and public page.
 
 use awc::http::StatusCode;
+use chronicle::accounts::Role;
 use chronicle::content::sanitize;
 use libtest_mimic::Trial;
 use scraper::{ElementRef, Html, Selector};
@@ -178,7 +179,7 @@ fn corpus_leaves_only_allowed_markup() {
 }
 
 async fn whole_corpus_through_the_form(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let body = corpus().join("\n");
     let res = client
         .save_article(

@@ -2,6 +2,7 @@
 
 use awc::http::StatusCode;
 use chronicle::accounts;
+use chronicle::accounts::Role;
 use chronicle::db::schema::sessions;
 use chronicle::web::SESSION_COOKIE;
 use diesel::prelude::*;
@@ -54,7 +55,7 @@ fn message_of(body: &str) -> String {
 }
 
 async fn wrong_email_and_wrong_password_get_the_same_message(app: TestApp) {
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     let wrong_password = app.client().sign_in(&user.email, "not the password").await;
     let wrong_email = app.client().sign_in("nobody@example.org", PASSWORD).await;
     for res in [&wrong_password, &wrong_email] {
@@ -73,7 +74,7 @@ async fn wrong_email_and_wrong_password_get_the_same_message(app: TestApp) {
 }
 
 async fn disabled_users_cannot_sign_in(app: TestApp) {
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     app.with_conn(|c| accounts::disable(c, &user.email).expect("disable"));
     let client = app.client();
     let res = client.sign_in(&user.email, PASSWORD).await;
@@ -86,7 +87,7 @@ async fn disabled_users_cannot_sign_in(app: TestApp) {
 }
 
 async fn sign_in_issues_a_fresh_http_only_lax_cookie(app: TestApp) {
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     let client = app.client();
     client.get("/admin/login").await;
     let before = client
@@ -153,7 +154,7 @@ async fn cookie_is_secure_when_the_site_is_https(app: TestApp) {
 }
 
 async fn signing_out_ends_the_session_on_the_server(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let stolen = client.copy_cookies();
     assert_eq!(
         stolen.get("/admin").await.status,
@@ -188,7 +189,7 @@ async fn signing_out_ends_the_session_on_the_server(app: TestApp) {
 }
 
 async fn an_expired_session_leads_back_to_sign_in(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     assert_eq!(client.get("/admin").await.status, StatusCode::OK);
     let past = chronicle::clock::now() - chrono::TimeDelta::minutes(1);
     app.with_conn(|c| {
@@ -221,7 +222,7 @@ async fn an_expired_session_leads_back_to_sign_in(app: TestApp) {
 }
 
 async fn disabling_a_user_or_changing_a_password_ends_their_sessions(app: TestApp) {
-    let (client, user) = app.signed_in("editor").await;
+    let (client, user) = app.signed_in(Role::Editor).await;
     app.with_conn(|c| accounts::set_password(c, &user.email, "a brand new password").expect("set"));
     assert_eq!(client.get("/admin").await.status, StatusCode::SEE_OTHER);
     let res = client.sign_in(&user.email, "a brand new password").await;
@@ -232,7 +233,7 @@ async fn disabling_a_user_or_changing_a_password_ends_their_sessions(app: TestAp
 }
 
 async fn sign_in_only_redirects_inside_the_admin_area(app: TestApp) {
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     for (next, expected) in [
         ("https://evil.example/", "/admin"),
         ("//evil.example/admin", "/admin"),
@@ -259,7 +260,7 @@ async fn sign_in_only_redirects_inside_the_admin_area(app: TestApp) {
 
 async fn repeated_failures_pause_sign_in_for_a_while(app: TestApp) {
     use chronicle::accounts::throttle;
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     let client = app.client();
     for _ in 0..throttle::ACCOUNT_LIMIT {
         let res = client.sign_in(&user.email, "wrong password!").await;
@@ -271,7 +272,7 @@ async fn repeated_failures_pause_sign_in_for_a_while(app: TestApp) {
     assert_contains(&res.body, "Too many failed sign-ins");
     assert_eq!(client.get("/admin").await.status, StatusCode::SEE_OTHER);
     // Another account from the same place is not affected.
-    let other = app.user("author");
+    let other = app.user(Role::Author);
     assert_eq!(
         app.client().sign_in(&other.email, PASSWORD).await.status,
         StatusCode::SEE_OTHER
@@ -292,7 +293,7 @@ async fn repeated_failures_pause_sign_in_for_a_while(app: TestApp) {
 
 async fn many_failures_from_one_client_pause_it(app: TestApp) {
     use chronicle::accounts::throttle;
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     let client = app.client();
     for i in 0..throttle::CLIENT_LIMIT {
         client
@@ -309,7 +310,7 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
     drop(app);
     // Untrusted: X-Forwarded-For is ignored, so varying it does not escape the limit.
     let app = TestApp::spawn(backend).await;
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     for i in 0..throttle::CLIENT_LIMIT {
         let client = app.client();
         let form = client.get("/admin/login").await;
@@ -348,7 +349,7 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
         s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")]
     })
     .await;
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     for i in 0..throttle::CLIENT_LIMIT {
         let client = app.client();
         let form = client.get("/admin/login").await;
@@ -387,7 +388,7 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
 }
 
 async fn administrators_manage_accounts(app: TestApp) {
-    let (admin, me) = app.signed_in("admin").await;
+    let (admin, me) = app.signed_in(Role::Admin).await;
     let form = admin.get("/admin/users/new").await;
     assert_eq!(form.status, StatusCode::OK);
     let token = form.csrf();
@@ -496,7 +497,7 @@ async fn administrators_manage_accounts(app: TestApp) {
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_contains(&res.body, "without an administrator");
     // Editors do not manage accounts.
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     assert_eq!(
         editor.get("/admin/users").await.status,
         StatusCode::FORBIDDEN
@@ -525,7 +526,7 @@ async fn administrators_manage_accounts(app: TestApp) {
 }
 
 async fn everyone_changes_their_own_password(app: TestApp) {
-    let (author, me) = app.signed_in("author").await;
+    let (author, me) = app.signed_in(Role::Author).await;
     let stolen = author.copy_cookies();
     let form = author.get("/admin/account/password").await;
     assert_eq!(form.status, StatusCode::OK);

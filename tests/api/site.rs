@@ -1,6 +1,7 @@
 //! The public site as visitors, crawlers and link unfurlers meet it: listings, previews,
 //! feeds, sitemap, search, HTTP semantics, static pages and settings.
 
+use chronicle::accounts::Role;
 use std::collections::BTreeSet;
 
 use awc::http::StatusCode;
@@ -40,7 +41,7 @@ fn at(y: i32, m: u32, d: u32) -> chrono::NaiveDateTime {
 
 /// Two categories and five reports (one draft, one scheduled), with tags and dates.
 fn world(app: &TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let lang = app.settings.language.clone();
     let (events, research) = app.with_conn(|c| {
         (
@@ -642,7 +643,7 @@ async fn search_ranks_highlights_and_survives_any_input(app: TestApp) {
     // Words match the text, never the language; and the language is matched whole: a report
     // in en-GB is not in the results of an "en" site.
     assert_contains(&client.get("/search?q=lang").await.body, "Nothing found");
-    let author = app.user("editor");
+    let author = app.user(Role::Editor);
     let volcano = app.article(&author, "Volcano expedition returns", SaveAction::Publish);
     assert_eq!(
         card_titles(&client.get("/search?q=volcano").await.body),
@@ -757,7 +758,7 @@ async fn head_and_conditional_requests(app: TestApp) {
         StatusCode::NOT_MODIFIED
     );
     // Staff pages are never cached.
-    let (staff, _) = app.signed_in("editor").await;
+    let (staff, _) = app.signed_in(Role::Editor).await;
     let admin = staff.get("/admin").await;
     assert!(admin.header("etag").is_none());
     assert_eq!(admin.header("cache-control").as_deref(), Some("no-store"));
@@ -784,7 +785,7 @@ async fn pages_are_compressed(app: TestApp) {
 }
 
 async fn static_pages_appear_in_the_menu(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let form = editor.get("/admin/pages/new").await;
     assert_eq!(form.status, StatusCode::OK);
     let csrf = form.csrf();
@@ -873,7 +874,7 @@ async fn static_pages_appear_in_the_menu(app: TestApp) {
         StatusCode::NOT_FOUND
     );
     // Authors do not manage pages.
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     assert_eq!(
         author.get("/admin/pages").await.status,
         StatusCode::FORBIDDEN
@@ -891,7 +892,7 @@ async fn static_pages_appear_in_the_menu(app: TestApp) {
 }
 
 async fn site_settings_are_for_administrators(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     assert_eq!(
         editor.get("/admin/settings").await.status,
         StatusCode::FORBIDDEN
@@ -903,7 +904,7 @@ async fn site_settings_are_for_administrators(app: TestApp) {
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let (admin, _) = app.signed_in("admin").await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
     let form = admin.get("/admin/settings").await;
     assert_eq!(form.status, StatusCode::OK);
     let csrf = form.csrf();

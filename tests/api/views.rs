@@ -2,6 +2,7 @@
 //! several instances on one database, the beacon, the daily series and its charts, and the
 //! page caches that an edit empties.
 
+use chronicle::accounts::Role;
 use std::time::Duration;
 
 use awc::http::StatusCode;
@@ -43,7 +44,7 @@ async fn stored_views(app: &TestApp, id: i32) -> i64 {
 }
 
 async fn bots_head_drafts_and_missing_pages_never_count(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Seen by bots", SaveAction::Publish);
     let draft = app.article(&editor, "Unseen draft", SaveAction::Draft);
     let client = app.client();
@@ -70,7 +71,7 @@ async fn bots_head_drafts_and_missing_pages_never_count(app: TestApp) {
     let res = get_as(&client, "/news/no-such-report", FIREFOX).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     // A staff preview is not a view either.
-    let (staff, _) = app.signed_in("editor").await;
+    let (staff, _) = app.signed_in(Role::Editor).await;
     let preview = staff
         .get(&format!("/admin/articles/{}/preview", a.id))
         .await;
@@ -84,7 +85,7 @@ async fn bots_head_drafts_and_missing_pages_never_count(app: TestApp) {
 }
 
 async fn a_304_is_not_a_view(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Cached by the browser", SaveAction::Publish);
     let client = app.client();
     let path = format!("/news/{}", a.slug);
@@ -123,7 +124,7 @@ async fn a_304_is_not_a_view(app: TestApp) {
 
 async fn a_reader_counts_once_per_window(app: TestApp) {
     assert_eq!(app.settings.view_dedup_secs, 1800, "the default window");
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Reloaded often", SaveAction::Publish);
     let client = app.client();
     let path = format!("/news/{}", a.slug);
@@ -147,7 +148,7 @@ async fn a_reader_counts_once_per_window(app: TestApp) {
 
 async fn a_zero_window_counts_every_view(_app: TestApp) {
     let app = TestApp::spawn_with(_app.backend, |s| s.view_dedup_secs = 0).await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Every view", SaveAction::Publish);
     let client = app.client();
     for n in 1..=5 {
@@ -168,7 +169,7 @@ async fn views_are_written_in_batches_and_shown_before(_app: TestApp) {
         no_background_writes(s);
     })
     .await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Batched", SaveAction::Publish);
     let client = app.client();
     for _ in 0..3 {
@@ -189,7 +190,7 @@ async fn a_graceful_stop_writes_the_last_views(_app: TestApp) {
         no_background_writes(s);
     })
     .await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Read just before a restart", SaveAction::Publish);
     let client = app.client();
     get_as(&client, &format!("/news/{}", a.slug), FIREFOX).await;
@@ -211,7 +212,7 @@ async fn two_instances_on_one_database_add_up(_app: TestApp) {
             no_background_writes(s);
         })
         .await;
-    let editor = first.user("editor");
+    let editor = first.user(Role::Editor);
     let a = first.article(&editor, "Behind a load balancer", SaveAction::Publish);
     let path = format!("/news/{}", a.slug);
     for _ in 0..3 {
@@ -253,7 +254,7 @@ async fn beacon_mode_counts_by_the_beacon(_app: TestApp) {
         no_background_writes(s);
     })
     .await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Behind a caching proxy", SaveAction::Publish);
     let draft = app.article(&editor, "Not out yet", SaveAction::Draft);
     let client = app.client();
@@ -297,7 +298,7 @@ async fn the_daily_series_feeds_the_charts(_app: TestApp) {
         no_background_writes(s);
     })
     .await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let old = app.article(&editor, "Read last week", SaveAction::Publish);
     let new = app.article(&editor, "Read today", SaveAction::Publish);
     let client = app.client();
@@ -322,7 +323,7 @@ async fn the_daily_series_feeds_the_charts(_app: TestApp) {
         .format("%Y-%m-%d")
         .to_string();
 
-    let (staff, _) = app.signed_in("editor").await;
+    let (staff, _) = app.signed_in(Role::Editor).await;
     let dash = staff.get("/admin").await;
     assert_eq!(dash.status, StatusCode::OK);
     let body = &dash.body;
@@ -373,8 +374,8 @@ async fn the_daily_series_feeds_the_charts(_app: TestApp) {
 
 async fn an_edit_shows_at_once_here_and_soon_elsewhere(app: TestApp) {
     let other = app.spawn_beside(|_| {}).await;
-    let (staff, _) = app.signed_in("editor").await;
-    let editor_user = app.user("editor");
+    let (staff, _) = app.signed_in(Role::Editor).await;
+    let editor_user = app.user(Role::Editor);
     let a = app.article(&editor_user, "Before the edit", SaveAction::Publish);
     let path = format!("/news/{}", a.slug);
     let visitor = app.client();
@@ -418,7 +419,7 @@ async fn an_edit_shows_at_once_here_and_soon_elsewhere(app: TestApp) {
 /// The article page sent as gzip (compressed once, the count put in per request) reads
 /// exactly as the plain page, count included; a client that refuses gzip gets it plain.
 async fn the_gzip_page_is_the_page_with_its_count(app: TestApp) {
-    let author = app.user("editor");
+    let author = app.user(Role::Editor);
     let article = app.article(&author, "Compressed once", SaveAction::Publish);
     let url = format!("{}/news/{}", app.addr, article.slug);
     let fetch = |encoding: &'static str, agent: &'static str| {
@@ -466,7 +467,7 @@ async fn the_gzip_page_is_the_page_with_its_count(app: TestApp) {
 /// A listing page is kept rendered and compressed; each request puts in the cards' counts of
 /// the moment, so a view shows on the home page at once, compressed or not, with a new ETag.
 async fn kept_listing_pages_show_each_new_view(app: TestApp) {
-    let author = app.user("editor");
+    let author = app.user(Role::Editor);
     let seen = app.article(&author, "Seen report", SaveAction::Publish);
     app.article(&author, "Unseen report", SaveAction::Publish);
     const READER: &str = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36";

@@ -65,7 +65,7 @@ async fn save(
 }
 
 async fn author_submits_for_review_and_an_editor_publishes(app: TestApp) {
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     let res = save(
         &author,
         "/admin/articles",
@@ -105,7 +105,7 @@ async fn author_submits_for_review_and_an_editor_publishes(app: TestApp) {
     .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let list = editor.get("/admin/articles?status=review").await;
     assert_contains(&list.body, "In review");
     assert_contains(&list.body, "Field trip to Qobustan rocks");
@@ -156,7 +156,7 @@ fn an_hour_from_now_local(app: &TestApp, hours: i64) -> String {
 }
 
 async fn scheduled_reports_go_live_by_themselves(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let when = an_hour_from_now_local(&app, 1);
     let res = save(
         &editor,
@@ -235,7 +235,7 @@ async fn the_scheduler_runs_inside_the_server(app: TestApp) {
     drop(app);
     let app =
         TestApp::spawn_with(backend, |s| s.scheduler_every = Duration::from_millis(100)).await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let article = app.article(&editor, "Due a second ago", SaveAction::Draft);
     let due = chronicle::clock::now() - chrono::TimeDelta::seconds(1);
     app.with_conn(|c| {
@@ -263,7 +263,7 @@ async fn schedule_times_are_entered_in_the_site_time_zone(app: TestApp) {
     let backend = app.backend;
     drop(app);
     let app = TestApp::spawn_with(backend, |s| s.timezone = chrono_tz::Tz::Asia__Baku).await;
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let res = save(
         &editor,
         "/admin/articles",
@@ -285,7 +285,7 @@ async fn schedule_times_are_entered_in_the_site_time_zone(app: TestApp) {
 }
 
 async fn a_schedule_in_the_past_is_refused(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let past = an_hour_from_now_local(&app, -1);
     for (value, message) in [
         (past.as_str(), "in the past"),
@@ -308,7 +308,7 @@ async fn a_schedule_in_the_past_is_refused(app: TestApp) {
 }
 
 async fn editors_unpublish_archive_and_restore(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let res = save(&editor, "/admin/articles", "Annual report", "publish", &[]).await;
     let id = id_of(&res);
     let path = format!("/admin/articles/{id}");
@@ -346,7 +346,7 @@ async fn editors_unpublish_archive_and_restore(app: TestApp) {
     save(&editor, &path, "Annual report", "draft", &[]).await;
     assert_eq!(app.reload(id).status(), Status::Draft);
     // An author cannot take down a published report of theirs either.
-    let (author, me) = app.signed_in("author").await;
+    let (author, me) = app.signed_in(Role::Author).await;
     let mine = app.article(&me, "Author's published note", SaveAction::Publish);
     let res = author
         .save_article(
@@ -359,9 +359,9 @@ async fn editors_unpublish_archive_and_restore(app: TestApp) {
 }
 
 async fn deleting_asks_first_and_follows_the_rules(app: TestApp) {
-    let (author, me) = app.signed_in("author").await;
+    let (author, me) = app.signed_in(Role::Author).await;
     let own = app.article(&me, "My draft to delete", SaveAction::Draft);
-    let editor_user = app.user("editor");
+    let editor_user = app.user(Role::Editor);
     let theirs = app.article(&editor_user, "Editor's draft", SaveAction::Draft);
     let confirm = author
         .get(&format!("/admin/articles/{}/delete", own.id))
@@ -384,7 +384,7 @@ async fn deleting_asks_first_and_follows_the_rules(app: TestApp) {
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(app.article_count(), 1);
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let token = editor.csrf().await;
     let res = editor
         .post_form(
@@ -414,7 +414,7 @@ struct Route {
 }
 
 async fn every_admin_route_checks_the_role(app: TestApp) {
-    let owner = app.user("editor");
+    let owner = app.user(Role::Editor);
     let target = app.article(&owner, "Someone else's draft", SaveAction::Draft);
     let page_id = app.with_conn(|c| {
         chronicle::content::pages::create(
@@ -718,7 +718,7 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
     ] {
         let client = match role {
             None => app.client(),
-            Some(r) => app.signed_in(r.as_str()).await.0,
+            Some(r) => app.signed_in(r).await.0,
         };
         for route in &routes {
             let before = (app.article_count(), app.reload(target.id).version);
@@ -766,7 +766,7 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
 }
 
 async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: TestApp) {
-    let (editor, me) = app.signed_in("editor").await;
+    let (editor, me) = app.signed_in(Role::Editor).await;
     let res = editor
         .save_article(
             "/admin/articles",
@@ -853,7 +853,7 @@ async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: Test
     assert_contains(&res.body, "saved again meanwhile");
     assert_eq!(app.reload(id).version, 3);
     // Someone who may not edit the article may not see its history either.
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     assert_eq!(
         author.get(&format!("{path}/revisions")).await.status,
         StatusCode::FORBIDDEN
@@ -869,7 +869,7 @@ async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: Test
 }
 
 async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let res = editor
         .save_article(
             "/admin/articles",
@@ -896,7 +896,7 @@ async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
         app.client().get(&format!("{path}/preview")).await.status,
         StatusCode::SEE_OTHER
     );
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     assert_eq!(
         author.get(&format!("{path}/preview")).await.status,
         StatusCode::FORBIDDEN
@@ -963,8 +963,8 @@ async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
 }
 
 async fn the_article_list_filters_and_pages(app: TestApp) {
-    let (editor, me) = app.signed_in("editor").await;
-    let other = app.user("author");
+    let (editor, me) = app.signed_in(Role::Editor).await;
+    let other = app.user(Role::Author);
     for i in 1..=55 {
         app.article(&me, &format!("Bulk report {i:02}"), SaveAction::Draft);
     }
@@ -1003,7 +1003,7 @@ async fn the_article_list_filters_and_pages(app: TestApp) {
 }
 
 async fn the_audit_log_records_who_did_what(app: TestApp) {
-    let (editor, editor_user) = app.signed_in("editor").await;
+    let (editor, editor_user) = app.signed_in(Role::Editor).await;
     app.client()
         .sign_in("intruder@example.org", "letmein-please")
         .await;
@@ -1020,7 +1020,7 @@ async fn the_audit_log_records_who_did_what(app: TestApp) {
         editor.get("/admin/audit").await.status,
         StatusCode::FORBIDDEN
     );
-    let (admin, _) = app.signed_in("admin").await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
     let log = admin.get("/admin/audit").await;
     assert_eq!(log.status, StatusCode::OK);
     for expected in [
@@ -1038,7 +1038,7 @@ async fn the_audit_log_records_who_did_what(app: TestApp) {
 }
 
 async fn editors_manage_categories_and_tags(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let token = editor.csrf().await;
     let res = editor
         .post_form(
@@ -1151,7 +1151,7 @@ async fn editors_manage_categories_and_tags(app: TestApp) {
         StatusCode::NOT_FOUND
     );
     // Authors do not.
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     assert_eq!(
         author.get("/admin/categories").await.status,
         StatusCode::FORBIDDEN
@@ -1166,9 +1166,9 @@ async fn editors_manage_categories_and_tags(app: TestApp) {
 }
 
 async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
-    let (admin, me) = app.signed_in("admin").await;
-    let (author, leaving) = app.signed_in("author").await;
-    let heir = app.user("editor");
+    let (admin, me) = app.signed_in(Role::Admin).await;
+    let (author, leaving) = app.signed_in(Role::Author).await;
+    let heir = app.user(Role::Editor);
     let written = app.article(&leaving, "Written by the leaver", SaveAction::Draft);
     let photo = app.with_conn(|c| {
         chronicle::media::library::insert(
@@ -1268,7 +1268,7 @@ async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
     assert_contains(&log.body, "deleted user");
     assert_contains(&log.body, &leaving.email);
     // Someone without reports goes after a plain confirmation.
-    let idle = app.user("author");
+    let idle = app.user(Role::Author);
     let page = admin.get(&format!("/admin/users/{}/delete", idle.id)).await;
     assert_lacks(&page.body, "Who takes");
     let res = admin
