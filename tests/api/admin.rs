@@ -7,6 +7,7 @@ use chronicle::db::schema::articles;
 use diesel::prelude::*;
 
 use crate::common::{TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::{ArticleForm, SignInForm};
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -42,13 +43,10 @@ async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Nauka və təhsil: a joint seminar"),
-                ("summary", "Two institutes met."),
-                ("body", "First paragraph.\n\nSecond paragraph."),
-                ("category", ""),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Nauka və təhsil: a joint seminar")
+                .summary("Two institutes met.")
+                .body("First paragraph.\n\nSecond paragraph."),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -83,14 +81,12 @@ async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
     let res = client
         .save_article(
             &format!("/admin/articles/{id}"),
-            &[
-                ("title", "Nauka və təhsil: a joint seminar"),
-                ("summary", "Two institutes met."),
-                ("body", "First paragraph.\n\nSecond paragraph."),
-                ("category", ""),
-                ("version", &version),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Nauka və təhsil: a joint seminar")
+                .summary("Two institutes met.")
+                .body("First paragraph.\n\nSecond paragraph.")
+                .version(&version)
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -123,13 +119,11 @@ async fn form_with_errors_keeps_what_was_typed(app: TestApp) {
         let res = client
             .save_article(
                 "/admin/articles",
-                &[
-                    ("title", title),
-                    ("summary", "A summary I typed"),
-                    ("body", "A body with <b>markup</b> I typed"),
-                    ("category", ""),
-                    ("action", "publish"),
-                ],
+                &ArticleForm::new()
+                    .title(title)
+                    .summary("A summary I typed")
+                    .body("A body with <b>markup</b> I typed")
+                    .action("publish"),
             )
             .await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -143,13 +137,10 @@ async fn form_with_errors_keeps_what_was_typed(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Fine title"),
-                ("summary", ""),
-                ("body", ""),
-                ("category", "9999"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Fine title")
+                .body("")
+                .category("9999"),
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -169,13 +160,7 @@ async fn slugs_are_transliterated_and_unique(app: TestApp) {
         let res = client
             .save_article(
                 "/admin/articles",
-                &[
-                    ("title", title),
-                    ("summary", ""),
-                    ("body", "x"),
-                    ("category", ""),
-                    ("action", "publish"),
-                ],
+                &ArticleForm::new().title(title).action("publish"),
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -212,13 +197,11 @@ async fn hostile_html_is_removed_before_it_is_stored(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Hostile body"),
-                ("summary", "<script>s()</script>"),
-                ("body", body),
-                ("category", ""),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Hostile body")
+                .summary("<script>s()</script>")
+                .body(body)
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -254,13 +237,9 @@ async fn author_cannot_publish_or_touch_others_work(app: TestApp) {
     let res = author
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Author wants to publish"),
-                ("summary", ""),
-                ("body", "x"),
-                ("category", ""),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Author wants to publish")
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
@@ -270,13 +249,7 @@ async fn author_cannot_publish_or_touch_others_work(app: TestApp) {
     let res = author
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Author's own draft"),
-                ("summary", ""),
-                ("body", "x"),
-                ("category", ""),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new().title("Author's own draft"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -292,14 +265,7 @@ async fn author_cannot_publish_or_touch_others_work(app: TestApp) {
         let res = author
             .save_article(
                 &format!("/admin/articles/{}", article.id),
-                &[
-                    ("title", "Hijacked"),
-                    ("summary", ""),
-                    ("body", "x"),
-                    ("category", ""),
-                    ("version", "1"),
-                    ("action", "draft"),
-                ],
+                &ArticleForm::new().title("Hijacked").version("1"),
             )
             .await;
         assert_eq!(res.status, StatusCode::FORBIDDEN);
@@ -321,14 +287,10 @@ async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
     let res = alice
         .save_article(
             &path,
-            &[
-                ("title", "Alice's title"),
-                ("summary", ""),
-                ("body", "Alice's text"),
-                ("category", ""),
-                ("version", &version),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Alice's title")
+                .body("Alice's text")
+                .version(&version),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -336,14 +298,10 @@ async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
     let res = bob
         .save_article(
             &path,
-            &[
-                ("title", "Bob's title"),
-                ("summary", ""),
-                ("body", "Bob's careful paragraph"),
-                ("category", ""),
-                ("version", &version),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Bob's title")
+                .body("Bob's careful paragraph")
+                .version(&version),
         )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
@@ -368,15 +326,12 @@ async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
     let res = bob
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Bob's title"),
-                ("slug", &stored.slug),
-                ("summary", ""),
-                ("body", "Bob's careful paragraph"),
-                ("category", ""),
-                ("version", "2"),
-                ("action", "copy"),
-            ],
+            &ArticleForm::new()
+                .title("Bob's title")
+                .slug(&stored.slug)
+                .body("Bob's careful paragraph")
+                .version("2")
+                .action("copy"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -404,29 +359,16 @@ async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
 async fn missing_or_wrong_csrf_token_is_refused(app: TestApp) {
     let (client, _) = app.signed_in(Role::Editor).await;
     let good = client.csrf().await;
-    let fields = |token: Option<&'static str>| {
-        let mut f = vec![
-            ("title", "Forged"),
-            ("summary", ""),
-            ("body", "x"),
-            ("category", ""),
-            ("action", "publish"),
-        ];
-        if let Some(t) = token {
-            f.push(("csrf_token", t));
-        }
-        f
-    };
-    let res = client.post_form("/admin/articles", &fields(None)).await;
+    let fields = || ArticleForm::new().title("Forged").action("publish");
+    let res = client.post_form("/admin/articles", &fields()).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_contains(&res.body, "This form has expired");
     let res = client
-        .post_form("/admin/articles", &fields(Some("0123456789abcdef")))
+        .post_form("/admin/articles", &fields().csrf("0123456789abcdef"))
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     // The right token from another site's page is refused too.
-    let mut forged = fields(None);
-    forged.push(("csrf_token", &good));
+    let forged = fields().csrf(&good);
     let res = client
         .post_form_with(
             "/admin/articles",
@@ -456,7 +398,7 @@ async fn missing_or_wrong_csrf_token_is_refused(app: TestApp) {
     let res = visitor
         .post_form(
             "/admin/login",
-            &[("email", "editor1@example.org"), ("password", "x")],
+            &SignInForm::new().email("editor1@example.org").password("x"),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
@@ -477,13 +419,7 @@ async fn oversized_form_gets_a_413_page_and_saves_nothing(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Big"),
-                ("summary", ""),
-                ("body", &big),
-                ("category", ""),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new().title("Big").body(&big),
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -496,13 +432,7 @@ async fn malformed_forms_get_a_400_page(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "T"),
-                ("summary", ""),
-                ("body", ""),
-                ("category", ""),
-                ("action", "explode"),
-            ],
+            &ArticleForm::new().title("T").body("").action("explode"),
         )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
@@ -512,14 +442,7 @@ async fn malformed_forms_get_a_400_page(app: TestApp) {
     let res = client
         .save_article(
             &format!("/admin/articles/{}", article.id),
-            &[
-                ("title", "T"),
-                ("summary", ""),
-                ("body", ""),
-                ("category", ""),
-                ("version", "abc"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new().title("T").body("").version("abc"),
         )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
@@ -547,14 +470,7 @@ async fn unknown_article_ids_answer_404(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles/999",
-            &[
-                ("title", "T"),
-                ("summary", ""),
-                ("body", ""),
-                ("category", ""),
-                ("version", "1"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new().title("T").body("").version("1"),
         )
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
@@ -574,15 +490,11 @@ async fn renamed_articles_keep_their_old_addresses(app: TestApp) {
             let res = client
                 .save_article(
                     &path,
-                    &[
-                        ("title", title),
-                        ("slug", slug),
-                        ("summary", ""),
-                        ("body", "x"),
-                        ("category", ""),
-                        ("version", &version),
-                        ("action", "publish"),
-                    ],
+                    &ArticleForm::new()
+                        .title(title)
+                        .slug(slug)
+                        .version(&version)
+                        .action("publish"),
                 )
                 .await;
             assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -624,15 +536,10 @@ async fn renamed_articles_keep_their_old_addresses(app: TestApp) {
     client
         .save_article(
             &path,
-            &[
-                ("title", "Better title"),
-                ("slug", "original-title"),
-                ("summary", ""),
-                ("body", "x"),
-                ("category", ""),
-                ("version", &version),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Better title")
+                .slug("original-title")
+                .version(&version),
         )
         .await;
     assert_eq!(
@@ -730,15 +637,11 @@ async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestAp
     let res = client
         .post_form(
             &format!("/admin/articles/{}", article.id),
-            &[
-                ("csrf_token", &token),
-                ("title", "Long report"),
-                ("summary", ""),
-                ("body", "Three hours of careful writing."),
-                ("category", ""),
-                ("version", "1"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .csrf(&token)
+                .title("Long report")
+                .body("Three hours of careful writing.")
+                .version("1"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -756,12 +659,10 @@ async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestAp
     let res = client
         .post_form(
             "/admin/login",
-            &[
-                ("email", &user.email),
-                ("password", crate::common::PASSWORD),
-                ("csrf_token", &form.csrf()),
-                ("next", &next),
-            ],
+            &SignInForm::new()
+                .email(&user.email)
+                .csrf(&form.csrf())
+                .next(&next),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -785,12 +686,10 @@ async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestAp
     let res = client
         .post_form(
             "/admin/articles",
-            &[
-                ("csrf_token", &token),
-                ("title", "Unsaved new report"),
-                ("body", "Fresh text."),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .csrf(&token)
+                .title("Unsaved new report")
+                .body("Fresh text."),
         )
         .await;
     let form = client.get(&res.location()).await;
@@ -799,12 +698,10 @@ async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestAp
     let res = client
         .post_form(
             "/admin/login",
-            &[
-                ("email", &user.email),
-                ("password", crate::common::PASSWORD),
-                ("csrf_token", &form.csrf()),
-                ("next", &next),
-            ],
+            &SignInForm::new()
+                .email(&user.email)
+                .csrf(&form.csrf())
+                .next(&next),
         )
         .await;
     let page = client.get(&res.location()).await;

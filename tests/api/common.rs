@@ -19,6 +19,8 @@ use chronicle::web::{self, AppState};
 use diesel::prelude::*;
 use libtest_mimic::{Completion, Failed, Trial};
 
+use crate::forms::SignInForm;
+
 pub const PG_ENV: &str = "CHRONICLE_TEST_POSTGRES_URL";
 pub const PASSWORD: &str = "a long test password";
 
@@ -591,16 +593,12 @@ impl Client {
         let form = self.get("/admin/login").await;
         assert_eq!(form.status, StatusCode::OK, "{}", form.body);
         let csrf = form.csrf();
-        self.post_form(
-            "/admin/login",
-            &[
-                ("email", email),
-                ("password", password),
-                ("csrf_token", &csrf),
-                ("next", "/admin"),
-            ],
-        )
-        .await
+        let form = SignInForm::new()
+            .email(email)
+            .password(password)
+            .csrf(&csrf)
+            .next("/admin");
+        self.post_form("/admin/login", &form).await
     }
 
     /// The CSRF token of a signed-in client, read from a page with a form.

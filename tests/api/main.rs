@@ -8,6 +8,7 @@ mod admin;
 mod browser;
 mod cli;
 mod common;
+mod forms;
 mod media;
 mod public;
 mod sanitizer;

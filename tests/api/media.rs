@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 
 use crate::common::{Client, Res, TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::{ArticleForm, MediaForm, PageForm};
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -613,7 +614,7 @@ async fn authors_manage_only_their_own_files(app: TestApp) {
     assert_eq!(other.get(&path).await.status, StatusCode::FORBIDDEN);
     let token = token(&other).await;
     let res = other
-        .post_form(&path, &[("csrf_token", &token), ("alt", "Defaced")])
+        .post_form(&path, &MediaForm::new().csrf(&token).alt("Defaced"))
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let res = other
@@ -624,18 +625,17 @@ async fn authors_manage_only_their_own_files(app: TestApp) {
     // The author and an editor may.
     let token = crate::media::token(&author).await;
     let res = author
-        .post_form(&path, &[("csrf_token", &token), ("alt", "A red square")])
+        .post_form(&path, &MediaForm::new().csrf(&token).alt("A red square"))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let token = crate::media::token(&editor).await;
     let res = editor
         .post_form(
             &path,
-            &[
-                ("csrf_token", &token),
-                ("alt", "A red square on white"),
-                ("credit", "Photo: Press office"),
-            ],
+            &MediaForm::new()
+                .csrf(&token)
+                .alt("A red square on white")
+                .credit("Photo: Press office"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -809,11 +809,10 @@ async fn the_library_filters_and_edits_descriptions(app: TestApp) {
     let res = editor
         .post_form(
             &format!("/admin/media/{id}"),
-            &[
-                ("csrf_token", &token),
-                ("alt", "Wreaths at the memorial"),
-                ("caption", "The commemoration on 20 January"),
-            ],
+            &MediaForm::new()
+                .csrf(&token)
+                .alt("Wreaths at the memorial")
+                .caption("The commemoration on 20 January"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -863,7 +862,7 @@ async fn the_library_filters_and_edits_descriptions(app: TestApp) {
     let res = editor
         .post_form(
             &format!("/admin/media/{id}"),
-            &[("csrf_token", &token), ("alt", &too_long)],
+            &MediaForm::new().csrf(&token).alt(&too_long),
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -880,12 +879,11 @@ async fn reports_show_featured_image_gallery_and_documents(app: TestApp) {
     editor
         .post_form(
             &format!("/admin/media/{hall}"),
-            &[
-                ("csrf_token", &token),
-                ("alt", "The great hall, full"),
-                ("caption", "The opening session"),
-                ("credit", "Photo: Press office"),
-            ],
+            &MediaForm::new()
+                .csrf(&token)
+                .alt("The great hall, full")
+                .caption("The opening session")
+                .credit("Photo: Press office"),
         )
         .await;
     let article = app.article(&me, "Conference in the great hall", SaveAction::Publish);
@@ -1037,11 +1035,10 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
     editor
         .post_form(
             &format!("/admin/media/{id}"),
-            &[
-                ("csrf_token", &token),
-                ("alt", "The choir \"Sevda\" on stage"),
-                ("caption", "Evening concert"),
-            ],
+            &MediaForm::new()
+                .csrf(&token)
+                .alt("The choir \"Sevda\" on stage")
+                .caption("Evening concert"),
         )
         .await;
     let page = editor.get(&format!("/admin/media/{id}")).await;
@@ -1070,12 +1067,10 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
     let res = editor
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Evening concert"),
-                ("summary", ""),
-                ("body", &body),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Evening concert")
+                .body(&body)
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -1090,14 +1085,12 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
     let res = editor
         .post_form(
             "/admin/pages",
-            &[
-                ("csrf_token", &token),
-                ("title", "Our concerts"),
-                ("slug", ""),
-                ("body", &body),
-                ("position", "1"),
-                ("published", "1"),
-            ],
+            &PageForm::new()
+                .csrf(&token)
+                .title("Our concerts")
+                .body(&body)
+                .position("1")
+                .published(),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -1143,14 +1136,12 @@ async fn the_rich_editor_uploads_with_a_header_token_and_gets_json(app: TestApp)
     let res = editor
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Hall photo"),
-                (
-                    "body",
-                    &format!(r#"<figure><img src="{url}" width="960" height="640"></figure>"#),
-                ),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Hall photo")
+                .body(&format!(
+                    r#"<figure><img src="{url}" width="960" height="640"></figure>"#
+                ))
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);

@@ -10,6 +10,7 @@ use libtest_mimic::Trial;
 use scraper::{ElementRef, Html, Selector};
 
 use crate::common::{TestApp, run_async};
+use crate::forms::ArticleForm;
 
 pub const TESTS: &[(&str, crate::common::TestFn)] = crate::tests![whole_corpus_through_the_form];
 
@@ -184,13 +185,11 @@ async fn whole_corpus_through_the_form(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Corpus"),
-                ("summary", "All hostile inputs at once"),
-                ("body", &body),
-                ("category", ""),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Corpus")
+                .summary("All hostile inputs at once")
+                .body(&body)
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);

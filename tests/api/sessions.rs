@@ -8,6 +8,7 @@ use chronicle::web::SESSION_COOKIE;
 use diesel::prelude::*;
 
 use crate::common::{PASSWORD, TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::{ArticleForm, SignInForm, UserForm};
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -208,11 +209,7 @@ async fn an_expired_session_leads_back_to_sign_in(app: TestApp) {
     let res = client
         .post_form(
             "/admin/articles",
-            &[
-                ("csrf_token", "whatever"),
-                ("title", "t"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new().csrf("whatever").title("t").body(""),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -245,12 +242,7 @@ async fn sign_in_only_redirects_inside_the_admin_area(app: TestApp) {
         let res = client
             .post_form(
                 "/admin/login",
-                &[
-                    ("email", &user.email),
-                    ("password", PASSWORD),
-                    ("csrf_token", &csrf),
-                    ("next", next),
-                ],
+                &SignInForm::new().email(&user.email).csrf(&csrf).next(next),
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -318,12 +310,11 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
         client
             .post_form_with(
                 "/admin/login",
-                &[
-                    ("email", &format!("g{i}@example.org")),
-                    ("password", "nope-nope"),
-                    ("csrf_token", &form.csrf()),
-                    ("next", "/admin"),
-                ],
+                &SignInForm::new()
+                    .email(&format!("g{i}@example.org"))
+                    .password("nope-nope")
+                    .csrf(&form.csrf())
+                    .next("/admin"),
                 &[("X-Forwarded-For", &fake)],
             )
             .await;
@@ -333,12 +324,10 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
     let res = client
         .post_form_with(
             "/admin/login",
-            &[
-                ("email", &user.email),
-                ("password", PASSWORD),
-                ("csrf_token", &form.csrf()),
-                ("next", "/admin"),
-            ],
+            &SignInForm::new()
+                .email(&user.email)
+                .csrf(&form.csrf())
+                .next("/admin"),
             &[("X-Forwarded-For", "198.51.100.250")],
         )
         .await;
@@ -356,12 +345,11 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
         client
             .post_form_with(
                 "/admin/login",
-                &[
-                    ("email", &format!("g{i}@example.org")),
-                    ("password", "nope-nope"),
-                    ("csrf_token", &form.csrf()),
-                    ("next", "/admin"),
-                ],
+                &SignInForm::new()
+                    .email(&format!("g{i}@example.org"))
+                    .password("nope-nope")
+                    .csrf(&form.csrf())
+                    .next("/admin"),
                 &[("X-Forwarded-For", "198.51.100.7")],
             )
             .await;
@@ -371,12 +359,10 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
     let res = client
         .post_form_with(
             "/admin/login",
-            &[
-                ("email", &user.email),
-                ("password", PASSWORD),
-                ("csrf_token", &form.csrf()),
-                ("next", "/admin"),
-            ],
+            &SignInForm::new()
+                .email(&user.email)
+                .csrf(&form.csrf())
+                .next("/admin"),
             &[("X-Forwarded-For", "203.0.113.5")],
         )
         .await;
@@ -404,13 +390,7 @@ async fn administrators_manage_accounts(app: TestApp) {
         let res = admin
             .post_form(
                 "/admin/users",
-                &[
-                    ("csrf_token", &token),
-                    ("email", email),
-                    ("name", "New Person"),
-                    ("role", "author"),
-                    ("password", password),
-                ],
+                &UserForm::new().csrf(&token).email(email).password(password),
             )
             .await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
@@ -419,13 +399,12 @@ async fn administrators_manage_accounts(app: TestApp) {
     let res = admin
         .post_form(
             "/admin/users",
-            &[
-                ("csrf_token", &token),
-                ("email", "Reporter@Example.org"),
-                ("name", "New Reporter"),
-                ("role", "editor"),
-                ("password", "first password"),
-            ],
+            &UserForm::new()
+                .csrf(&token)
+                .email("Reporter@Example.org")
+                .name("New Reporter")
+                .role(Role::Editor)
+                .password("first password"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -451,11 +430,7 @@ async fn administrators_manage_accounts(app: TestApp) {
     let res = admin
         .post_form(
             &format!("/admin/users/{id}"),
-            &[
-                ("csrf_token", &token),
-                ("name", "New Reporter"),
-                ("role", "author"),
-            ],
+            &UserForm::new().csrf(&token).name("New Reporter"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -470,12 +445,7 @@ async fn administrators_manage_accounts(app: TestApp) {
     let res = admin
         .post_form(
             &format!("/admin/users/{id}"),
-            &[
-                ("csrf_token", &token),
-                ("name", "New Reporter"),
-                ("role", "author"),
-                ("disabled", "1"),
-            ],
+            &UserForm::new().csrf(&token).name("New Reporter").disabled(),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -491,7 +461,7 @@ async fn administrators_manage_accounts(app: TestApp) {
     let res = admin
         .post_form(
             &format!("/admin/users/{}", me.id),
-            &[("csrf_token", &token), ("name", "Me"), ("role", "editor")],
+            &UserForm::new().csrf(&token).name("Me").role(Role::Editor),
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -505,13 +475,12 @@ async fn administrators_manage_accounts(app: TestApp) {
     let res = editor
         .post_form(
             "/admin/users",
-            &[
-                ("csrf_token", &editor.csrf().await),
-                ("email", "x@example.org"),
-                ("name", "X"),
-                ("role", "admin"),
-                ("password", "long enough pw"),
-            ],
+            &UserForm::new()
+                .csrf(&editor.csrf().await)
+                .email("x@example.org")
+                .name("X")
+                .role(Role::Admin)
+                .password("long enough pw"),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);

@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use scraper::{Html, Selector};
 
 use crate::common::{TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::PageForm;
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -792,15 +793,13 @@ async fn static_pages_appear_in_the_menu(app: TestApp) {
     let res = editor
         .post_form(
             "/admin/pages",
-            &[
-                ("csrf_token", &csrf),
-                ("title", "About the Institute"),
-                ("slug", ""),
-                ("body", "We study <script>x()</script>the Caspian."),
-                ("position", "1"),
-                ("in_menu", "1"),
-                ("published", "1"),
-            ],
+            &PageForm::new()
+                .csrf(&csrf)
+                .title("About the Institute")
+                .body("We study <script>x()</script>the Caspian.")
+                .position("1")
+                .in_menu()
+                .published(),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -817,13 +816,12 @@ async fn static_pages_appear_in_the_menu(app: TestApp) {
     let res = editor
         .post_form(
             "/admin/pages",
-            &[
-                ("csrf_token", &csrf),
-                ("title", "Sneaky"),
-                ("slug", "admin"),
-                ("body", ""),
-                ("position", ""),
-            ],
+            &PageForm::new()
+                .csrf(&csrf)
+                .title("Sneaky")
+                .slug("admin")
+                .body("")
+                .position(""),
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -831,13 +829,7 @@ async fn static_pages_appear_in_the_menu(app: TestApp) {
     let res = editor
         .post_form(
             "/admin/pages",
-            &[
-                ("csrf_token", &csrf),
-                ("title", "Hidden"),
-                ("slug", ""),
-                ("body", "x"),
-                ("position", "2"),
-            ],
+            &PageForm::new().csrf(&csrf).title("Hidden").position("2"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -882,10 +874,12 @@ async fn static_pages_appear_in_the_menu(app: TestApp) {
     let res = author
         .post_form(
             "/admin/pages",
-            &[
-                ("csrf_token", &author.csrf().await),
-                ("title", "Author page"),
-            ],
+            &PageForm::new()
+                .csrf(&author.csrf().await)
+                .title("Author page")
+                .without("slug")
+                .without("body")
+                .without("position"),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);

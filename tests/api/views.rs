@@ -10,6 +10,7 @@ use chronicle::config::ViewCounting;
 use chronicle::content::articles::SaveAction;
 
 use crate::common::{Client, TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::ArticleForm;
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -387,16 +388,13 @@ async fn an_edit_shows_at_once_here_and_soon_elsewhere(app: TestApp) {
     let res = staff
         .save_article(
             &format!("/admin/articles/{}", a.id),
-            &[
-                ("title", "After the edit"),
-                ("slug", &a.slug),
-                ("summary", ""),
-                ("body", "<p>Changed.</p>"),
-                ("category", ""),
-                ("tags", ""),
-                ("action", "publish"),
-                ("version", &a.version.to_string()),
-            ],
+            &ArticleForm::new()
+                .title("After the edit")
+                .slug(&a.slug)
+                .body("<p>Changed.</p>")
+                .tags("")
+                .action("publish")
+                .version(&a.version.to_string()),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);

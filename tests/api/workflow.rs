@@ -11,6 +11,7 @@ use chronicle::db::schema::articles as articles_table;
 use diesel::prelude::*;
 
 use crate::common::{Client, TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::ArticleForm;
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -45,23 +46,23 @@ async fn save(
     action: &str,
     extra: &[(&str, &str)],
 ) -> crate::common::Res {
-    let mut fields = vec![
-        ("title", title),
-        ("summary", "A summary"),
-        ("body", "Some text."),
-        ("category", ""),
-    ];
+    let mut form = ArticleForm::new()
+        .title(title)
+        .summary("A summary")
+        .body("Some text.")
+        .action(action);
     let version;
     if path != "/admin/articles" {
         version = client
             .get(&format!("{path}/edit"))
             .await
             .input_value("version");
-        fields.push(("version", &version));
+        form = form.version(&version);
     }
-    fields.push(("action", action));
-    fields.extend_from_slice(extra);
-    client.save_article(path, &fields).await
+    for (k, v) in extra {
+        form = form.field(k, v);
+    }
+    client.save_article(path, &form).await
 }
 
 async fn author_submits_for_review_and_an_editor_publishes(app: TestApp) {
@@ -137,11 +138,11 @@ async fn author_submits_for_review_and_an_editor_publishes(app: TestApp) {
     let res = author
         .save_article(
             &path,
-            &[
-                ("title", "Changed by the author"),
-                ("version", &version),
-                ("action", "review"),
-            ],
+            &ArticleForm::new()
+                .title("Changed by the author")
+                .version(&version)
+                .action("review")
+                .body(""),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
@@ -351,7 +352,7 @@ async fn editors_unpublish_archive_and_restore(app: TestApp) {
     let res = author
         .save_article(
             &format!("/admin/articles/{}", mine.id),
-            &[("title", "x"), ("version", "1"), ("action", "draft")],
+            &ArticleForm::new().title("x").version("1").body(""),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
@@ -770,13 +771,11 @@ async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: Test
     let res = editor
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "First title"),
-                ("summary", "One"),
-                ("body", "Alpha paragraph.\n\nBeta paragraph."),
-                ("tags", "a, b"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("First title")
+                .summary("One")
+                .body("Alpha paragraph.\n\nBeta paragraph.")
+                .tags("a, b"),
         )
         .await;
     let id = id_of(&res);
@@ -784,14 +783,12 @@ async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: Test
     let res = editor
         .save_article(
             &path,
-            &[
-                ("title", "Second title"),
-                ("summary", "One"),
-                ("body", "Alpha paragraph.\n\nGamma paragraph."),
-                ("tags", "a, c"),
-                ("version", "1"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Second title")
+                .summary("One")
+                .body("Alpha paragraph.\n\nGamma paragraph.")
+                .tags("a, c")
+                .version("1"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -873,12 +870,10 @@ async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
     let res = editor
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Embargoed findings"),
-                ("summary", "Not yet"),
-                ("body", "Secret <b>results</b>."),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Embargoed findings")
+                .summary("Not yet")
+                .body("Secret <b>results</b>."),
         )
         .await;
     let id = id_of(&res);
@@ -1070,12 +1065,12 @@ async fn editors_manage_categories_and_tags(app: TestApp) {
     let res = editor
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Talk on glaciers"),
-                ("category", &cat_id.to_string()),
-                ("tags", "glaciers, climate"),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Talk on glaciers")
+                .category(&cat_id.to_string())
+                .tags("glaciers, climate")
+                .action("publish")
+                .body(""),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
