@@ -586,8 +586,7 @@ async fn the_edit_page_says_who_else_has_it_open(app: TestApp) {
         &alice.get(&path).await.body,
         &format!(r#"data-presence-url="{beat}""#),
     );
-    let token = bob.csrf().await;
-    let res = bob.post_form(&beat, &[("csrf_token", &token)]).await;
+    let res = bob.confirm(&beat).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.header("cache-control").as_deref(), Some("no-store"));
     let json: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
@@ -603,17 +602,14 @@ async fn the_edit_page_says_who_else_has_it_open(app: TestApp) {
         .post_form(&beat, &[("csrf_token", &alice_token), ("leave", "1")])
         .await;
     assert_eq!(res.status, StatusCode::OK);
-    let res = bob.post_form(&beat, &[("csrf_token", &token)]).await;
+    let res = bob.confirm(&beat).await;
     let json: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
     assert_eq!(json["others"], serde_json::json!([]));
     // Without the token nothing is noted; someone who may not edit the report learns nothing.
     let res = bob.post_form(&beat, &[]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let (author, _) = app.signed_in(Role::Author).await;
-    let author_token = author.csrf().await;
-    let res = author
-        .post_form(&beat, &[("csrf_token", &author_token)])
-        .await;
+    let res = author.confirm(&beat).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_lacks(&res.body, &alice_user.display_name);
 }

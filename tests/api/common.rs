@@ -615,6 +615,13 @@ impl Client {
             .await
             .text()
     }
+
+    /// POSTs a form that carries nothing but this client's CSRF token (a "Delete" or
+    /// "Revoke" button), fetching the token as [`Client::csrf`] does.
+    pub async fn confirm(&self, path: &str) -> Res {
+        let csrf = self.csrf().await;
+        self.post_form(path, &[("csrf_token", &csrf)]).await
+    }
 }
 
 fn owned(fields: &[(&str, &str)]) -> Vec<(String, String)> {

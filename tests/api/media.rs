@@ -569,13 +569,7 @@ async fn a_file_in_use_cannot_be_deleted(app: TestApp) {
     let confirm = editor.get(&format!("/admin/media/{id}/delete")).await;
     assert_eq!(confirm.status, StatusCode::CONFLICT);
     assert_contains(&confirm.body, "“Opening of the new hall” (featured image)");
-    let token = token(&editor).await;
-    let res = editor
-        .post_form(
-            &format!("/admin/media/{id}/delete"),
-            &[("csrf_token", &token)],
-        )
-        .await;
+    let res = editor.confirm(&format!("/admin/media/{id}/delete")).await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
     assert_contains(&res.body, "nothing was deleted");
     assert_eq!(media_count(&app), 1);
@@ -589,12 +583,7 @@ async fn a_file_in_use_cannot_be_deleted(app: TestApp) {
     });
     let confirm = editor.get(&format!("/admin/media/{id}/delete")).await;
     assert_eq!(confirm.status, StatusCode::OK);
-    let res = editor
-        .post_form(
-            &format!("/admin/media/{id}/delete"),
-            &[("csrf_token", &token)],
-        )
-        .await;
+    let res = editor.confirm(&format!("/admin/media/{id}/delete")).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert_eq!(media_count(&app), 0);
     assert_eq!(files_on_disk(&app.settings.media_dir), Vec::<String>::new());
@@ -617,9 +606,7 @@ async fn authors_manage_only_their_own_files(app: TestApp) {
         .post_form(&path, &MediaForm::new().csrf(&token).alt("Defaced"))
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let res = other
-        .post_form(&format!("{path}/delete"), &[("csrf_token", &token)])
-        .await;
+    let res = other.confirm(&format!("{path}/delete")).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(media_count(&app), 1);
     // The author and an editor may.
@@ -1007,10 +994,7 @@ async fn reports_show_featured_image_gallery_and_documents(app: TestApp) {
     let used = editor.get(&format!("/admin/media/{first}")).await;
     assert_contains(&used.body, "Conference in the great hall</a> (gallery)");
     let res = editor
-        .post_form(
-            &format!("/admin/media/{programme}/delete"),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("/admin/media/{programme}/delete"))
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert_contains(&res.body, "(attachment)");
@@ -1100,12 +1084,7 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
     let used = editor.get(&format!("/admin/media/{id}")).await;
     assert_contains(&used.body, "Our concerts</a> (in a page&#39;s text)");
     assert_contains(&used.body, "Evening concert</a> (in the text)");
-    let res = editor
-        .post_form(
-            &format!("/admin/media/{id}/delete"),
-            &[("csrf_token", &token)],
-        )
-        .await;
+    let res = editor.confirm(&format!("/admin/media/{id}/delete")).await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert_eq!(media_count(&app), 1);
 }

@@ -162,10 +162,7 @@ async fn signing_out_ends_the_session_on_the_server(app: TestApp) {
         StatusCode::OK,
         "the copy works while signed in"
     );
-    let csrf = client.csrf().await;
-    let res = client
-        .post_form("/admin/logout", &[("csrf_token", &csrf)])
-        .await;
+    let res = client.confirm("/admin/logout").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/admin/login?signed_out=1");
     assert_contains(

@@ -854,12 +854,7 @@ async fn static_pages_appear_in_the_menu(app: TestApp) {
         .to_owned();
     let confirm = editor.get(&format!("/admin/pages/{id}/delete")).await;
     assert_contains(&confirm.body, "Do you really want to delete");
-    let res = editor
-        .post_form(
-            &format!("/admin/pages/{id}/delete"),
-            &[("csrf_token", &confirm.csrf())],
-        )
-        .await;
+    let res = editor.confirm(&format!("/admin/pages/{id}/delete")).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
         app.client().get("/about-the-institute").await.status,

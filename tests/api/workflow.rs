@@ -370,36 +370,23 @@ async fn deleting_asks_first_and_follows_the_rules(app: TestApp) {
     assert_eq!(confirm.status, StatusCode::OK);
     assert_contains(&confirm.body, "Do you really want to delete");
     let res = author
-        .post_form(
-            &format!("/admin/articles/{}/delete", own.id),
-            &[("csrf_token", &confirm.csrf())],
-        )
+        .confirm(&format!("/admin/articles/{}/delete", own.id))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(app.article_count(), 1);
     let res = author
-        .post_form(
-            &format!("/admin/articles/{}/delete", theirs.id),
-            &[("csrf_token", &confirm.csrf())],
-        )
+        .confirm(&format!("/admin/articles/{}/delete", theirs.id))
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(app.article_count(), 1);
     let (editor, _) = app.signed_in(Role::Editor).await;
-    let token = editor.csrf().await;
     let res = editor
-        .post_form(
-            &format!("/admin/articles/{}/delete", theirs.id),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("/admin/articles/{}/delete", theirs.id))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(app.article_count(), 0);
     assert_eq!(
-        editor
-            .post_form("/admin/articles/999/delete", &[("csrf_token", &token)])
-            .await
-            .status,
+        editor.confirm("/admin/articles/999/delete").await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -896,21 +883,15 @@ async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
         author.get(&format!("{path}/preview")).await.status,
         StatusCode::FORBIDDEN
     );
-    let token = editor.csrf().await;
     assert_eq!(
         author
-            .post_form(
-                &format!("{path}/preview-links"),
-                &[("csrf_token", &author.csrf().await)]
-            )
+            .confirm(&format!("{path}/preview-links"))
             .await
             .status,
         StatusCode::FORBIDDEN
     );
 
-    let res = editor
-        .post_form(&format!("{path}/preview-links"), &[("csrf_token", &token)])
-        .await;
+    let res = editor.confirm(&format!("{path}/preview-links")).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let edit = editor.get(&res.location()).await;
     let marker = format!("{}/preview/", app.addr);
@@ -945,10 +926,7 @@ async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
         );
     }
     let res = editor
-        .post_form(
-            &format!("{path}/preview-links/revoke"),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("{path}/preview-links/revoke"))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -1004,12 +982,8 @@ async fn the_audit_log_records_who_did_what(app: TestApp) {
         .await;
     let res = save(&editor, "/admin/articles", "Audited report", "publish", &[]).await;
     let id = id_of(&res);
-    let confirm = editor.get(&format!("/admin/articles/{id}/delete")).await;
     editor
-        .post_form(
-            &format!("/admin/articles/{id}/delete"),
-            &[("csrf_token", &confirm.csrf())],
-        )
+        .confirm(&format!("/admin/articles/{id}/delete"))
         .await;
     assert_eq!(
         editor.get("/admin/audit").await.status,
@@ -1115,10 +1089,7 @@ async fn editors_manage_categories_and_tags(app: TestApp) {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(visitor.get("/tag/ice-sheets").await.status, StatusCode::OK);
     let res = editor
-        .post_form(
-            &format!("/admin/tags/{glaciers}/delete"),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("/admin/tags/{glaciers}/delete"))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -1131,10 +1102,7 @@ async fn editors_manage_categories_and_tags(app: TestApp) {
         .await;
     assert_contains(&confirm.body, "its reports stay");
     let res = editor
-        .post_form(
-            &format!("/admin/categories/{cat_id}/delete"),
-            &[("csrf_token", &confirm.csrf())],
-        )
+        .confirm(&format!("/admin/categories/{cat_id}/delete"))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -1151,12 +1119,7 @@ async fn editors_manage_categories_and_tags(app: TestApp) {
         author.get("/admin/categories").await.status,
         StatusCode::FORBIDDEN
     );
-    let res = author
-        .post_form(
-            "/admin/tags/1/delete",
-            &[("csrf_token", &author.csrf().await)],
-        )
-        .await;
+    let res = author.confirm("/admin/tags/1/delete").await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 }
 
@@ -1200,7 +1163,7 @@ async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
 
     // With reports and nobody to take them, nothing happens.
     let token = admin.csrf().await;
-    let res = admin.post_form(&delete, &[("csrf_token", &token)]).await;
+    let res = admin.confirm(&delete).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_contains(
         &res.body,
@@ -1222,10 +1185,7 @@ async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
 
     // Nobody deletes themselves.
     let res = admin
-        .post_form(
-            &format!("/admin/users/{}/delete", me.id),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("/admin/users/{}/delete", me.id))
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_contains(&res.body, "You cannot delete your own account");
@@ -1267,10 +1227,7 @@ async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
     let page = admin.get(&format!("/admin/users/{}/delete", idle.id)).await;
     assert_lacks(&page.body, "Who takes");
     let res = admin
-        .post_form(
-            &format!("/admin/users/{}/delete", idle.id),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("/admin/users/{}/delete", idle.id))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
