@@ -14,87 +14,144 @@ pub mod stats;
 pub mod taxonomy;
 pub mod users;
 
-use actix_web::web;
+use actix_web::dev::Handler;
+use actix_web::{FromRequest, Responder, web};
 
+/// One address of the staff area: the method and the path pattern under `/admin`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdminRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+/// Registers each route with actix (when serving) and writes it into the table (always), so
+/// the table that tests read is the one the server runs.
+struct Registrar<'a> {
+    cfg: Option<&'a mut web::ServiceConfig>,
+    table: Vec<AdminRoute>,
+}
+
+impl Registrar<'_> {
+    fn add<F, Args>(&mut self, method: &'static str, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        if let Some(cfg) = self.cfg.as_deref_mut() {
+            let route = if method == "GET" {
+                web::get()
+            } else {
+                web::post()
+            };
+            cfg.route(path, route.to(handler));
+        }
+        self.table.push(AdminRoute { method, path });
+        self
+    }
+
+    fn get<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add("GET", path, handler)
+    }
+
+    fn post<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add("POST", path, handler)
+    }
+}
+
+/// Mounts the staff area (under `/admin`, by [`crate::web`]).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(articles::dashboard))
-        .route("/", web::get().to(articles::dashboard))
-        .route("/articles", web::get().to(articles::list))
-        .route("/login", web::get().to(sign_in::form))
-        .route("/login", web::post().to(sign_in::submit))
-        .route("/logout", web::post().to(sign_in::sign_out))
-        .route("/articles/new", web::get().to(articles::new_form))
-        .route("/articles", web::post().to(articles::create))
-        .route("/articles/{id}/edit", web::get().to(articles::edit_form))
-        .route("/articles/{id}", web::post().to(articles::update))
-        .route(
-            "/articles/{id}/delete",
-            web::get().to(articles::confirm_delete),
-        )
-        .route("/articles/{id}/delete", web::post().to(articles::delete))
-        .route("/articles/{id}/revisions", web::get().to(revisions::list))
-        .route(
-            "/articles/{id}/presence",
-            web::post().to(articles::heartbeat),
-        )
-        .route("/articles/{id}/stats", web::get().to(stats::article))
-        .route("/articles/{id}/preview", web::get().to(articles::preview))
-        .route(
+    register(&mut Registrar {
+        cfg: Some(cfg),
+        table: Vec::new(),
+    });
+}
+
+/// Every route of the staff area, in registration order: what the permission-matrix test
+/// walks, so a new route without a row in it fails that test.
+pub fn route_table() -> Vec<AdminRoute> {
+    let mut registrar = Registrar {
+        cfg: None,
+        table: Vec::new(),
+    };
+    register(&mut registrar);
+    registrar.table
+}
+
+fn register(r: &mut Registrar<'_>) {
+    r.get("", articles::dashboard)
+        .get("/", articles::dashboard)
+        .get("/articles", articles::list)
+        .get("/login", sign_in::form)
+        .post("/login", sign_in::submit)
+        .post("/logout", sign_in::sign_out)
+        .get("/articles/new", articles::new_form)
+        .post("/articles", articles::create)
+        .get("/articles/{id}/edit", articles::edit_form)
+        .post("/articles/{id}", articles::update)
+        .get("/articles/{id}/delete", articles::confirm_delete)
+        .post("/articles/{id}/delete", articles::delete)
+        .get("/articles/{id}/revisions", revisions::list)
+        .post("/articles/{id}/presence", articles::heartbeat)
+        .get("/articles/{id}/stats", stats::article)
+        .get("/articles/{id}/preview", articles::preview)
+        .post(
             "/articles/{id}/preview-links",
-            web::post().to(articles::create_preview_link),
+            articles::create_preview_link,
         )
-        .route(
+        .post(
             "/articles/{id}/preview-links/revoke",
-            web::post().to(articles::revoke_preview_links),
+            articles::revoke_preview_links,
         )
-        .route(
-            "/articles/{id}/revisions/compare",
-            web::get().to(revisions::compare),
-        )
-        .route(
+        .get("/articles/{id}/revisions/compare", revisions::compare)
+        .post(
             "/articles/{id}/revisions/{version}/restore",
-            web::post().to(revisions::restore),
+            revisions::restore,
         )
-        .route("/pages", web::get().to(pages::index))
-        .route("/pages", web::post().to(pages::create))
-        .route("/pages/new", web::get().to(pages::new_form))
-        .route("/pages/{id}/edit", web::get().to(pages::edit_form))
-        .route("/pages/{id}", web::post().to(pages::update))
-        .route("/pages/{id}/delete", web::get().to(pages::confirm_delete))
-        .route("/pages/{id}/delete", web::post().to(pages::delete))
-        .route("/audit", web::get().to(audit::list))
-        .route("/categories", web::get().to(taxonomy::list))
-        .route("/categories", web::post().to(taxonomy::create))
-        .route("/categories/{id}/edit", web::get().to(taxonomy::edit_form))
-        .route("/categories/{id}", web::post().to(taxonomy::update))
-        .route(
-            "/categories/{id}/delete",
-            web::get().to(taxonomy::confirm_delete),
-        )
-        .route("/categories/{id}/delete", web::post().to(taxonomy::delete))
-        .route("/tags", web::get().to(taxonomy::tags_list))
-        .route("/tags/{id}", web::post().to(taxonomy::rename_tag))
-        .route("/tags/{id}/delete", web::post().to(taxonomy::delete_tag))
-        .route("/users", web::get().to(users::list))
-        .route("/users", web::post().to(users::create))
-        .route("/users/new", web::get().to(users::new_form))
-        .route("/users/{id}/edit", web::get().to(users::edit_form))
-        .route("/users/{id}", web::post().to(users::update))
-        .route("/users/{id}/delete", web::get().to(users::confirm_delete))
-        .route("/users/{id}/delete", web::post().to(users::delete))
-        .route("/account/password", web::get().to(users::password_form))
-        .route("/account/password", web::post().to(users::change_password))
-        .route("/settings", web::get().to(settings::form))
-        .route("/settings", web::post().to(settings::save))
-        .route("/media", web::get().to(media::library))
-        .route("/media", web::post().to(media::upload))
-        .route("/media/{id}", web::get().to(media::show))
-        .route("/media/{id}", web::post().to(media::update))
-        .route("/media/{id}/delete", web::get().to(media::confirm_delete))
-        .route("/media/{id}/delete", web::post().to(media::delete))
-        .route("/articles/{id}/media", web::get().to(media::article_media))
-        .route(
-            "/articles/{id}/media",
-            web::post().to(media::save_article_media),
-        );
+        .get("/pages", pages::index)
+        .post("/pages", pages::create)
+        .get("/pages/new", pages::new_form)
+        .get("/pages/{id}/edit", pages::edit_form)
+        .post("/pages/{id}", pages::update)
+        .get("/pages/{id}/delete", pages::confirm_delete)
+        .post("/pages/{id}/delete", pages::delete)
+        .get("/audit", audit::list)
+        .get("/categories", taxonomy::list)
+        .post("/categories", taxonomy::create)
+        .get("/categories/{id}/edit", taxonomy::edit_form)
+        .post("/categories/{id}", taxonomy::update)
+        .get("/categories/{id}/delete", taxonomy::confirm_delete)
+        .post("/categories/{id}/delete", taxonomy::delete)
+        .get("/tags", taxonomy::tags_list)
+        .post("/tags/{id}", taxonomy::rename_tag)
+        .post("/tags/{id}/delete", taxonomy::delete_tag)
+        .get("/users", users::list)
+        .post("/users", users::create)
+        .get("/users/new", users::new_form)
+        .get("/users/{id}/edit", users::edit_form)
+        .post("/users/{id}", users::update)
+        .get("/users/{id}/delete", users::confirm_delete)
+        .post("/users/{id}/delete", users::delete)
+        .get("/account/password", users::password_form)
+        .post("/account/password", users::change_password)
+        .get("/settings", settings::form)
+        .post("/settings", settings::save)
+        .get("/media", media::library)
+        .post("/media", media::upload)
+        .get("/media/{id}", media::show)
+        .post("/media/{id}", media::update)
+        .get("/media/{id}/delete", media::confirm_delete)
+        .post("/media/{id}/delete", media::delete)
+        .get("/articles/{id}/media", media::article_media)
+        .post("/articles/{id}/media", media::save_article_media);
 }
