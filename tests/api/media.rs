@@ -176,7 +176,7 @@ fn phone_photo(width: u32, height: u32) -> Vec<u8> {
 // ---------- Uploading ----------
 
 /// A `multipart/form-data` body as a browser sends the upload form.
-fn multipart(token: Option<&str>, files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+pub fn multipart(token: Option<&str>, files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "----chronicle-test-boundary-7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     if let Some(token) = token {
