@@ -467,7 +467,8 @@ impl Client {
 
     /// The one place a request is built and its response read: `method path` with this
     /// client's cookies, `headers` (which replace the defaults of the same name) and `body`;
-    /// the cookies the answer sets are kept. Every other request helper is a thin wrapper.
+    /// the cookies the answer sets are kept. A request that names its own `Accept-Encoding`
+    /// gets the body as sent (not decompressed). Every other request helper wraps this one.
     pub async fn send(
         &self,
         method: Method,
@@ -498,6 +499,12 @@ impl Client {
         }
         for (k, v) in headers {
             req = req.insert_header((*k, *v));
+        }
+        if headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("accept-encoding"))
+        {
+            req = req.no_decompress();
         }
         let sent = match body {
             None => req.send().await,

@@ -419,26 +419,19 @@ async fn an_edit_shows_at_once_here_and_soon_elsewhere(app: TestApp) {
 async fn the_gzip_page_is_the_page_with_its_count(app: TestApp) {
     let author = app.user(Role::Editor);
     let article = app.article(&author, "Compressed once", SaveAction::Publish);
-    let url = format!("{}/news/{}", app.addr, article.slug);
+    let url = format!("/news/{}", article.slug);
+    // Each request from a new client, as a stranger's would be.
     let fetch = |encoding: &'static str, agent: &'static str| {
-        let url = url.clone();
+        let (client, url) = (app.client(), url.clone());
         async move {
-            let mut res = awc::Client::default()
-                .get(&url)
-                .insert_header(("Accept-Encoding", encoding))
-                .insert_header(("User-Agent", agent))
-                .no_decompress()
-                .send()
-                .await
-                .expect("request");
-            let encoding = res
-                .headers()
-                .get("content-encoding")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned();
-            let body = res.body().limit(10_000_000).await.expect("body").to_vec();
-            (res.status(), encoding, body)
+            let res = client
+                .get_bytes(
+                    &url,
+                    &[("Accept-Encoding", encoding), ("User-Agent", agent)],
+                )
+                .await;
+            let encoding = res.header("content-encoding").unwrap_or_default();
+            (res.status, encoding, res.body)
         }
     };
     const READER: &str = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36";
@@ -469,40 +462,29 @@ async fn kept_listing_pages_show_each_new_view(app: TestApp) {
     let seen = app.article(&author, "Seen report", SaveAction::Publish);
     app.article(&author, "Unseen report", SaveAction::Publish);
     const READER: &str = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36";
-    let home = format!("{}/", app.addr);
+    // Each request from a new client, as a stranger's would be.
     let fetch = |encoding: &'static str, etag: Option<String>| {
-        let home = home.clone();
+        let client = app.client();
         async move {
-            let mut req = awc::Client::default()
-                .get(&home)
-                .insert_header(("Accept-Encoding", encoding))
-                .insert_header(("User-Agent", READER))
-                .no_decompress();
-            if let Some(etag) = etag {
-                req = req.insert_header(("If-None-Match", etag));
+            let mut headers = vec![("Accept-Encoding", encoding), ("User-Agent", READER)];
+            if let Some(etag) = &etag {
+                headers.push(("If-None-Match", etag));
             }
-            let mut res = req.send().await.expect("request");
-            let header = |name: &str| {
-                res.headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("")
-                    .to_owned()
-            };
-            let (encoding, etag) = (header("content-encoding"), header("etag"));
-            let body = res.body().limit(10_000_000).await.expect("body").to_vec();
+            let res = client.get_bytes("/", &headers).await;
+            let encoding = res.header("content-encoding").unwrap_or_default();
+            let etag = res.header("etag").unwrap_or_default();
             let page = if encoding == "gzip" {
                 let mut page = String::new();
                 std::io::Read::read_to_string(
-                    &mut flate2::read::GzDecoder::new(&body[..]),
+                    &mut flate2::read::GzDecoder::new(&res.body[..]),
                     &mut page,
                 )
                 .expect("valid gzip");
                 page
             } else {
-                String::from_utf8(body).expect("utf-8")
+                String::from_utf8(res.body).expect("utf-8")
             };
-            (res.status(), encoding, etag, page)
+            (res.status, encoding, etag, page)
         }
     };
     let (status, encoding, before_etag, before) = fetch("gzip", None).await;
@@ -513,18 +495,15 @@ async fn kept_listing_pages_show_each_new_view(app: TestApp) {
         StatusCode::NOT_MODIFIED
     );
     // The 304 says what the 200 varies by, so that shared caches keep both encodings apart.
-    let res = awc::Client::default()
-        .get(&home)
-        .insert_header(("Accept-Encoding", "gzip"))
-        .insert_header(("If-None-Match", before_etag.clone()))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
-    assert_eq!(
-        res.headers().get("vary").and_then(|v| v.to_str().ok()),
-        Some("Accept-Encoding")
-    );
+    let res = app
+        .client()
+        .get_with(
+            "/",
+            &[("Accept-Encoding", "gzip"), ("If-None-Match", &before_etag)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(res.header("vary").as_deref(), Some("Accept-Encoding"));
     let client = app.client();
     let res = client
         .get_with(&format!("/news/{}", seen.slug), &[("User-Agent", READER)])
