@@ -7,10 +7,11 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::{Context, anyhow};
 use clap::{Args, Parser, Subcommand};
 
-use crate::accounts::{self, NewUser};
-use crate::config::{self, DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
+use crate::accounts::{self, AccountError, NewUser};
+use crate::config::{self, Settings};
 use crate::db::{self, Backend};
 use crate::setup::{self, FirstStart};
 use crate::web::{self, AppState};
@@ -55,7 +56,7 @@ struct SeedArgs {
     #[arg(long, default_value_t = 1_000)]
     articles: usize,
     /// Language code of the generated content (the site's CHRONICLE_LANGUAGE).
-    #[arg(long, env = "CHRONICLE_LANGUAGE", default_value = "en")]
+    #[arg(long, env = "CHRONICLE_LANGUAGE", default_value = config::DEFAULT_LANGUAGE)]
     language: String,
     /// Seed of the random generator: the same seed gives the same text.
     #[arg(long, default_value_t = 1)]
@@ -65,7 +66,7 @@ struct SeedArgs {
 #[derive(Args, Debug, Clone)]
 struct DbArgs {
     /// Database: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
-    #[arg(long = "database", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    #[arg(long = "database", env = "DATABASE_URL", default_value = config::DEFAULT_DATABASE_URL)]
     database: String,
 }
 
@@ -74,38 +75,38 @@ struct ServeArgs {
     #[command(flatten)]
     db: DbArgs,
     /// Address to listen on.
-    #[arg(long, env = "CHRONICLE_BIND", default_value = DEFAULT_BIND)]
+    #[arg(long, env = "CHRONICLE_BIND", default_value = config::DEFAULT_BIND)]
     bind: String,
     /// Public URL of the site, used in share links and absolute URLs (default: http://BIND).
     #[arg(long, env = "CHRONICLE_BASE_URL")]
     base_url: Option<String>,
     /// Name of the site, shown in the header and page titles.
-    #[arg(long, env = "CHRONICLE_SITE_NAME", default_value = "Chronicle")]
+    #[arg(long, env = "CHRONICLE_SITE_NAME", default_value = config::DEFAULT_SITE_NAME)]
     site_name: String,
     /// Language code of the site's content.
-    #[arg(long, env = "CHRONICLE_LANGUAGE", default_value = "en")]
+    #[arg(long, env = "CHRONICLE_LANGUAGE", default_value = config::DEFAULT_LANGUAGE)]
     language: String,
     /// Time zone for showing and entering dates (an IANA name such as Asia/Baku).
-    #[arg(long, env = "CHRONICLE_TIMEZONE", default_value = "UTC")]
+    #[arg(long, env = "CHRONICLE_TIMEZONE", default_value = config::DEFAULT_TIMEZONE.name())]
     timezone: String,
     /// Mark the session cookie Secure (default: when the base URL is https).
     #[arg(long, env = "CHRONICLE_COOKIE_SECURE")]
     cookie_secure: Option<bool>,
     /// Hours without a request after which a staff session ends.
-    #[arg(long, env = "CHRONICLE_SESSION_HOURS", default_value_t = 12)]
+    #[arg(long, env = "CHRONICLE_SESSION_HOURS", default_value_t = config::DEFAULT_SESSION_HOURS)]
     session_hours: u64,
     /// Create demo reports on the first start of an empty database.
-    #[arg(long, env = "CHRONICLE_DEMO_CONTENT", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, env = "CHRONICLE_DEMO_CONTENT", default_value_t = config::DEFAULT_DEMO_CONTENT, action = clap::ArgAction::Set)]
     demo_content: bool,
     /// Email of the administrator account created when no user exists.
     #[arg(
         long,
         env = "CHRONICLE_ADMIN_EMAIL",
-        default_value = "admin@example.org"
+        default_value = config::DEFAULT_ADMIN_EMAIL
     )]
     admin_email: String,
     /// Database connections per instance.
-    #[arg(long, env = "CHRONICLE_DB_POOL_SIZE", default_value_t = 8)]
+    #[arg(long, env = "CHRONICLE_DB_POOL_SIZE", default_value_t = config::DEFAULT_DB_POOL_SIZE)]
     db_pool_size: u32,
     /// Comma-separated addresses of reverse proxies whose X-Forwarded-For header is believed.
     #[arg(long, env = "CHRONICLE_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -114,23 +115,23 @@ struct ServeArgs {
     #[arg(long, env = "CHRONICLE_MEDIA_DIR")]
     media_dir: Option<std::path::PathBuf>,
     /// Largest file an upload may be, in bytes.
-    #[arg(long, env = "CHRONICLE_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024)]
+    #[arg(long, env = "CHRONICLE_MAX_UPLOAD_BYTES", default_value_t = config::DEFAULT_MAX_UPLOAD_BYTES)]
     max_upload_bytes: u64,
     /// Largest image accepted, in pixels (width × height).
-    #[arg(long, env = "CHRONICLE_MAX_IMAGE_PIXELS", default_value_t = 50_000_000)]
+    #[arg(long, env = "CHRONICLE_MAX_IMAGE_PIXELS", default_value_t = config::DEFAULT_MAX_IMAGE_PIXELS)]
     max_image_pixels: u64,
     /// Longest edge of a stored image, in pixels; larger uploads are scaled down.
-    #[arg(long, env = "CHRONICLE_IMAGE_MAX_EDGE", default_value_t = 2400)]
+    #[arg(long, env = "CHRONICLE_IMAGE_MAX_EDGE", default_value_t = config::DEFAULT_IMAGE_MAX_EDGE)]
     image_max_edge: u32,
     /// Seconds within which a visitor's repeat views of one article count once (0: all count).
-    #[arg(long, env = "CHRONICLE_VIEW_DEDUP_SECS", default_value_t = 1800)]
+    #[arg(long, env = "CHRONICLE_VIEW_DEDUP_SECS", default_value_t = config::DEFAULT_VIEW_DEDUP_SECS)]
     view_dedup_secs: u64,
     /// Count views when the server answers the page (server) or by a beacon request from the
     /// page (beacon: for sites behind a caching proxy).
-    #[arg(long, env = "CHRONICLE_VIEW_COUNTING", default_value = "server")]
+    #[arg(long, env = "CHRONICLE_VIEW_COUNTING", default_value = config::DEFAULT_VIEW_COUNTING.as_str())]
     view_counting: String,
     /// Seconds between writes of the counted views to the database.
-    #[arg(long, env = "CHRONICLE_VIEW_FLUSH_SECS", default_value_t = 1)]
+    #[arg(long, env = "CHRONICLE_VIEW_FLUSH_SECS", default_value_t = config::DEFAULT_VIEW_FLUSH_SECS)]
     view_flush_secs: u64,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
@@ -175,11 +176,11 @@ enum UserCommand {
 }
 
 impl ServeArgs {
-    fn settings(&self) -> Result<Settings, String> {
+    fn settings(&self) -> anyhow::Result<Settings> {
         let mut s = Settings::with_database(&self.db.database);
         s.bind = self.bind.clone();
         s.base_url = match &self.base_url {
-            Some(url) => config::normalise_base_url(url)?,
+            Some(url) => config::normalise_base_url(url).map_err(|e| anyhow!(e))?,
             None => config::default_base_url(&self.bind),
         };
         s.site_name = self.site_name.trim().to_owned();
@@ -187,7 +188,7 @@ impl ServeArgs {
         s.timezone = self
             .timezone
             .parse()
-            .map_err(|_| format!("unknown time zone {:?} (CHRONICLE_TIMEZONE): use an IANA name such as Europe/Berlin", self.timezone))?;
+            .map_err(|_| anyhow!("unknown time zone {:?} (CHRONICLE_TIMEZONE): use an IANA name such as Europe/Berlin", self.timezone))?;
         s.cookie_secure = self
             .cookie_secure
             .unwrap_or_else(|| s.base_url.starts_with("https://"));
@@ -202,7 +203,7 @@ impl ServeArgs {
             .map(|p| {
                 p.trim()
                     .parse()
-                    .map_err(|_| format!("CHRONICLE_TRUSTED_PROXIES: {p:?} is not an IP address"))
+                    .map_err(|_| anyhow!("CHRONICLE_TRUSTED_PROXIES: {p:?} is not an IP address"))
             })
             .collect::<Result<_, _>>()?;
         if let Some(dir) = &self.media_dir {
@@ -212,7 +213,7 @@ impl ServeArgs {
         s.max_image_pixels = self.max_image_pixels.max(1);
         s.image_max_edge = self.image_max_edge.clamp(480, 16_000);
         s.view_dedup_secs = self.view_dedup_secs;
-        s.view_counting = self.view_counting.parse()?;
+        s.view_counting = self.view_counting.parse().map_err(|e: String| anyhow!(e))?;
         s.view_flush_every = Duration::from_secs(self.view_flush_secs.max(1));
         Ok(s)
     }
@@ -220,7 +221,7 @@ impl ServeArgs {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    init_logging();
     let result = match cli.command {
         None => serve(&cli.serve),
         Some(Command::Serve(args)) => serve(&args),
@@ -230,13 +231,45 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Err(err) => {
             // One line: libpq's messages span several.
-            let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            let one_line = one_line(&err);
             eprintln!("chronicle: {one_line}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Log lines go to standard error, filtered by `RUST_LOG` (`info` when it is unset or names no
+/// level). Records of the `log` crate, ours and actix's, come through as tracing events.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::LevelFilter;
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+/// The error and its causes on one line, each cause once: our error types already put their
+/// source's words into their own message, which anyhow's chain would repeat.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let words = cause.to_string();
+        if text.contains(&words) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&words);
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn print_first_start(made: &FirstStart, settings: &Settings) {
@@ -259,16 +292,16 @@ fn print_first_start(made: &FirstStart, settings: &Settings) {
     }
 }
 
-fn serve(args: &ServeArgs) -> Result<(), String> {
+fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let settings = args.settings()?;
-    let backend = Backend::from_url(&settings.database_url).map_err(|e| e.to_string())?;
-    let pool = setup::open(&settings).map_err(|e| e.to_string())?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let made = setup::first_start(&mut conn, &settings).map_err(|e| e.to_string())?;
-    let key = site::cookie_key(&mut conn).map_err(|e| e.to_string())?;
+    let backend = Backend::from_url(&settings.database_url)?;
+    let pool = setup::open(&settings)?;
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    let made = setup::first_start(&mut conn, &settings)?;
+    let key = site::cookie_key(&mut conn).context("cannot read the key that signs cookies")?;
     drop(conn);
     let listener = TcpListener::bind(&settings.bind)
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        .with_context(|| format!("cannot listen on {}", settings.bind))?;
     print_first_start(&made, &settings);
     println!(
         "  Chronicle is serving {} from {} ({}). Staff sign in at {}/admin",
@@ -282,11 +315,9 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
     let state = actix_web::web::Data::new(AppState::new(pool, settings));
     actix_web::rt::System::new().block_on(async move {
         let server = web::start_server(state.clone(), &key, listener, args.workers)
-            .map_err(|e| format!("cannot start the server: {e}"))?;
+            .context("cannot start the server")?;
         actix_web::rt::spawn(housekeeping(housekeeping_pool, uploads_dir));
-        web::run(server, state)
-            .await
-            .map_err(|e| format!("the server stopped: {e}"))
+        web::run(server, state).await.context("the server stopped")
     })
 }
 
@@ -322,19 +353,17 @@ async fn housekeeping(pool: db::Pool, uploads_dir: std::path::PathBuf) {
     }
 }
 
-fn open_db(args: &DbArgs) -> Result<db::PooledConn, String> {
-    let pool =
-        db::connect(&args.database, 1, Duration::from_secs(10)).map_err(|e| e.to_string())?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+fn open_db(args: &DbArgs) -> anyhow::Result<db::PooledConn> {
+    let pool = db::connect(&args.database, 1, Duration::from_secs(10))?;
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    db::run_migrations(&mut conn)?;
     Ok(conn)
 }
 
-fn migrate(args: &DbArgs) -> Result<(), String> {
-    let pool =
-        db::connect(&args.database, 1, Duration::from_secs(10)).map_err(|e| e.to_string())?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let applied = db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+fn migrate(args: &DbArgs) -> anyhow::Result<()> {
+    let pool = db::connect(&args.database, 1, Duration::from_secs(10))?;
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    let applied = db::run_migrations(&mut conn)?;
     if applied.is_empty() {
         println!("The database is up to date.");
     } else {
@@ -347,13 +376,15 @@ fn migrate(args: &DbArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn seed(args: &SeedArgs) -> Result<(), String> {
+fn seed(args: &SeedArgs) -> anyhow::Result<()> {
     let mut conn = open_db(&args.db)?;
     let started = std::time::Instant::now();
     let language = args.language.trim().to_lowercase();
     let made = crate::content::seed::seed(&mut conn, args.articles, &language, args.seed, |n| {
         eprint!("\r  {n} of {} articles", args.articles);
-    })?;
+    })
+    .map_err(|e| anyhow!(e))
+    .context("cannot add the generated reports")?;
     eprintln!();
     println!(
         "Added {} articles ({} new categories, {} new tags) in {:.1} s.",
@@ -366,29 +397,29 @@ fn seed(args: &SeedArgs) -> Result<(), String> {
 }
 
 /// The new password: the first line of stdin, or typed twice at a prompt.
-fn read_password(from_stdin: bool) -> Result<String, String> {
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     if from_stdin {
         let mut line = String::new();
         std::io::stdin()
             .lock()
             .read_line(&mut line)
-            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+            .context("cannot read the password from standard input")?;
         return Ok(line.trim_end_matches(['\n', '\r']).to_owned());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(
-            "no terminal to ask for the password: pass --password-stdin and pipe it in".into(),
-        );
+        anyhow::bail!("no terminal to ask for the password: pass --password-stdin and pipe it in");
     }
-    let first = rpassword::prompt_password("New password: ").map_err(|e| e.to_string())?;
-    let second = rpassword::prompt_password("Repeat it: ").map_err(|e| e.to_string())?;
+    let first = rpassword::prompt_password("New password: ")
+        .context("cannot read the password from the terminal")?;
+    let second = rpassword::prompt_password("Repeat it: ")
+        .context("cannot read the password from the terminal")?;
     if first != second {
-        return Err("the two passwords differ; nothing was changed".into());
+        anyhow::bail!("the two passwords differ; nothing was changed");
     }
     Ok(first)
 }
 
-fn user(cmd: UserCommand) -> Result<(), String> {
+fn user(cmd: UserCommand) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Add {
             db,
@@ -407,8 +438,7 @@ fn user(cmd: UserCommand) -> Result<(), String> {
                     role,
                     password,
                 },
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             println!(
                 "Created {} ({}) as {}.",
                 user.email, user.display_name, user.role
@@ -420,22 +450,39 @@ fn user(cmd: UserCommand) -> Result<(), String> {
             password_stdin,
         } => {
             let mut conn = open_db(&db)?;
-            if accounts::find_by_email(&mut conn, &email)
-                .map_err(|e| e.to_string())?
-                .is_none()
-            {
-                return Err(format!("no user with the email {email}"));
+            if accounts::find_by_email(&mut conn, &email)?.is_none() {
+                return Err(AccountError::NoSuchUser(email).into());
             }
             let password = read_password(password_stdin)?;
-            accounts::set_password(&mut conn, &email, &password).map_err(|e| e.to_string())?;
+            accounts::set_password(&mut conn, &email, &password)?;
             println!("Password changed for {email}; their sessions have ended.");
         }
         UserCommand::Disable { db, email } => {
             let mut conn = open_db(&db)?;
-            accounts::disable(&mut conn, &email).map_err(|e| e.to_string())?;
+            accounts::disable(&mut conn, &email)?;
             println!("Disabled {email}; their sessions have ended.");
         }
     }
     std::io::stdout().flush().ok();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_left_out_give_the_settings_defaults() {
+        // The flags' environment variables would change the answer.
+        if std::env::vars()
+            .any(|(k, _)| k.starts_with("CHRONICLE_") && !k.starts_with("CHRONICLE_TEST_"))
+        {
+            return;
+        }
+        let cli = Cli::try_parse_from(["chronicle", "--database", "sqlite://site.db"])
+            .expect("no flags needed");
+        let from_flags = cli.serve.settings().expect("the defaults are valid");
+        let defaults = Settings::with_database("sqlite://site.db");
+        assert_eq!(format!("{from_flags:?}"), format!("{defaults:?}"));
+    }
 }

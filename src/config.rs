@@ -6,6 +6,24 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
+// The defaults, here only: `Settings::with_database` and the command line's flags (whose
+// `--help` shows them) both read these.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/chronicle.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_SITE_NAME: &str = "Chronicle";
+pub const DEFAULT_LANGUAGE: &str = "en";
+pub const DEFAULT_TIMEZONE: Tz = Tz::UTC;
+pub const DEFAULT_SESSION_HOURS: u64 = 12;
+pub const DEFAULT_DEMO_CONTENT: bool = true;
+pub const DEFAULT_ADMIN_EMAIL: &str = "admin@example.org";
+pub const DEFAULT_DB_POOL_SIZE: u32 = 8;
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 25 * 1024 * 1024;
+pub const DEFAULT_MAX_IMAGE_PIXELS: u64 = 50_000_000;
+pub const DEFAULT_IMAGE_MAX_EDGE: u32 = 2400;
+pub const DEFAULT_VIEW_DEDUP_SECS: u64 = 1800;
+pub const DEFAULT_VIEW_COUNTING: ViewCounting = ViewCounting::Server;
+pub const DEFAULT_VIEW_FLUSH_SECS: u64 = 1;
+
 /// Everything the server needs to know about its deployment.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -69,6 +87,16 @@ pub enum ViewCounting {
     Beacon,
 }
 
+impl ViewCounting {
+    /// The word `CHRONICLE_VIEW_COUNTING` takes for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViewCounting::Server => "server",
+            ViewCounting::Beacon => "beacon",
+        }
+    }
+}
+
 impl std::str::FromStr for ViewCounting {
     type Err = String;
 
@@ -87,31 +115,30 @@ impl Settings {
     /// Settings with every default, for the given database. Used by tests and as the base
     /// that the command line fills in.
     pub fn with_database(database_url: &str) -> Self {
-        let bind = "127.0.0.1:8080".to_owned();
         Settings {
             database_url: database_url.to_owned(),
-            base_url: default_base_url(&bind),
-            bind,
-            site_name: "Chronicle".to_owned(),
-            language: "en".to_owned(),
-            timezone: Tz::UTC,
+            base_url: default_base_url(DEFAULT_BIND),
+            bind: DEFAULT_BIND.to_owned(),
+            site_name: DEFAULT_SITE_NAME.to_owned(),
+            language: DEFAULT_LANGUAGE.to_owned(),
+            timezone: DEFAULT_TIMEZONE,
             cookie_secure: false,
-            session_idle: Duration::from_secs(12 * 3600),
-            demo_content: true,
-            admin_email: "admin@example.org".to_owned(),
-            db_pool_size: 8,
+            session_idle: Duration::from_secs(DEFAULT_SESSION_HOURS * 3600),
+            demo_content: DEFAULT_DEMO_CONTENT,
+            admin_email: DEFAULT_ADMIN_EMAIL.to_owned(),
+            db_pool_size: DEFAULT_DB_POOL_SIZE,
             db_timeout: Duration::from_secs(5),
             max_form_bytes: 2 * 1024 * 1024,
             sitemap_chunk: 50_000,
             scheduler_every: Duration::from_secs(5),
             trusted_proxies: Vec::new(),
             media_dir: default_media_dir(database_url),
-            max_upload_bytes: 25 * 1024 * 1024,
-            max_image_pixels: 50_000_000,
-            image_max_edge: 2400,
-            view_dedup_secs: 1800,
-            view_counting: ViewCounting::Server,
-            view_flush_every: Duration::from_secs(1),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            max_image_pixels: DEFAULT_MAX_IMAGE_PIXELS,
+            image_max_edge: DEFAULT_IMAGE_MAX_EDGE,
+            view_dedup_secs: DEFAULT_VIEW_DEDUP_SECS,
+            view_counting: DEFAULT_VIEW_COUNTING,
+            view_flush_every: Duration::from_secs(DEFAULT_VIEW_FLUSH_SECS),
         }
     }
 
@@ -152,9 +179,6 @@ impl Settings {
         format!("{}{}", self.base_url, path)
     }
 }
-
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/chronicle.db";
-pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
 /// The media folder when none is set: `media` beside the SQLite file, or `./data/media`.
 pub fn default_media_dir(database_url: &str) -> std::path::PathBuf {

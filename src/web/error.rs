@@ -105,6 +105,8 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 AppError::DatabaseUnavailable(info.message().to_owned())
             }
+            // Diesel has no kind for SQLITE_BUSY or PostgreSQL's admin_shutdown (57P01), nor a
+            // way to read the code: the driver's own words are all there is to match.
             Error::DatabaseError(_, ref info)
                 if info.message().contains("database is locked")
                     || info.message().contains("terminating connection") =>

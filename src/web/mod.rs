@@ -15,6 +15,7 @@ pub mod media;
 pub mod pager;
 pub mod public;
 pub mod render;
+pub mod request_log;
 pub mod scheduler;
 pub mod sessions;
 pub mod site_view;
@@ -28,8 +29,9 @@ use actix_session::config::{BrowserSession, TtlExtensionPolicy};
 use actix_web::cookie::{Key, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{Compress, DefaultHeaders, Logger, from_fn};
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
 
 use self::error::AppError;
 use self::sessions::DbSessionStore;
@@ -108,7 +110,7 @@ pub fn start_server(
             .wrap(from_fn(error_pages::error_pages))
             .wrap(security_headers())
             .wrap(Compress::default())
-            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .wrap(TracingLogger::<request_log::RequestSpan>::new())
             .route("/assets/{hash}/{path:.*}", web::get().to(assets::serve))
             .service(
                 web::resource("/media/{key:.*}")

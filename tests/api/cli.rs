@@ -305,7 +305,7 @@ fn start_default_serve(db_url: &str, port: u16) -> (std::process::Child, String)
     start_serve_with(db_url, port, &[])
 }
 
-/// The same, with more environment variables.
+/// The same, with more environment variables (`RUST_LOG` among them overrides `warn`).
 fn start_serve_with(
     db_url: &str,
     port: u16,
@@ -313,10 +313,10 @@ fn start_serve_with(
 ) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .env("RUST_LOG", "warn")
         .envs(env.iter().copied())
         .env("DATABASE_URL", db_url)
         .env("CHRONICLE_BIND", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -421,6 +421,34 @@ pub fn standalone() -> Vec<Trial> {
             assert_eq!(views(&db_url), before, "nothing written before the stop");
             assert!(stop(&mut child).success());
             assert_eq!(views(&db_url), before + 3);
+            Ok(())
+        }),
+        Trial::test("cli::every_request_is_logged_with_its_own_id", || {
+            use std::io::Read;
+            let dir = tempfile::tempdir().expect("dir");
+            let db_url = format!("sqlite://{}", dir.path().join("site.db").display());
+            let port = free_port();
+            let (mut child, _) = start_serve_with(&db_url, port, &[("RUST_LOG", "info")]);
+            let mut stderr = child.stderr.take().expect("stderr");
+            assert!(http_get(port, "/").starts_with("HTTP/1.1 200"));
+            assert!(http_get(port, "/no-such-page").starts_with("HTTP/1.1 404"));
+            assert!(stop(&mut child).success());
+            let mut log = String::new();
+            stderr.read_to_string(&mut log).expect("read the log");
+            let id_of = |needle: &str| -> String {
+                let line = log
+                    .lines()
+                    .find(|l| l.contains("request_log") && l.contains(needle))
+                    .unwrap_or_else(|| panic!("no log line for {needle}:\n{log}"));
+                let at = line.find("request_id=").expect("a request id") + "request_id=".len();
+                let id: String = line[at..].chars().take_while(|c| *c != ' ').collect();
+                assert_eq!(id.len(), 36, "a UUID: {line}");
+                id
+            };
+            let home = id_of("\"GET / HTTP/1.1\"}: chronicle::web::request_log: 200 ");
+            let missing =
+                id_of("\"GET /no-such-page HTTP/1.1\"}: chronicle::web::request_log: 404 ");
+            assert_ne!(home, missing, "each request has its own id");
             Ok(())
         }),
         Trial::test(

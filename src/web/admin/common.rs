@@ -1,17 +1,19 @@
-//! What every admin page shares: its layout, the confirmation page before a deletion, the
-//! empty form of a button, ids from the path, and the redirect after a POST.
+//! What every admin page shares: its layout, the confirmation page before a deletion and what
+//! follows one, how a save ends, the empty form of a button, ids from the path, and the
+//! redirect after a POST.
 
-use actix_web::HttpResponse;
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::content::{ContentError, FieldErrors};
 use crate::web::AppState;
 use crate::web::auth::Staff;
 use crate::web::csrf;
 use crate::web::error::AppError;
 use crate::web::flash;
-use crate::web::render::Layout;
+use crate::web::render::{Layout, render};
 
 /// The staff layout, with the CSRF token and any pending flash message.
 pub fn layout(state: &AppState, staff: &Staff, title: &str) -> Result<Layout, AppError> {
@@ -46,6 +48,82 @@ pub struct ConfirmDelete {
     pub what: String,
     pub action_url: String,
     pub back_url: String,
+}
+
+impl ConfirmDelete {
+    /// The page, titled `title`, asking before deleting `what` by a POST to `action_url`.
+    pub fn page(
+        state: &AppState,
+        staff: &Staff,
+        title: &str,
+        what: String,
+        action_url: String,
+        back_url: String,
+    ) -> Result<HttpResponse, AppError> {
+        render(&ConfirmDelete {
+            layout: layout(state, staff, title)?,
+            what,
+            action_url,
+            back_url,
+        })
+    }
+}
+
+/// What a deletion that went through leaves behind: the audit entry, a fresh public site if
+/// the thing was on it, the message, and where the browser goes next.
+pub struct Deleted<'a> {
+    /// The audit log's verb, e.g. "deleted page".
+    pub audit: &'a str,
+    /// The audit log's subject: what it was, so the entry still reads once it is gone.
+    pub subject: String,
+    /// Whether the public site showed it (its caches are rebuilt).
+    pub was_public: bool,
+    pub message: String,
+    pub back_to: &'a str,
+}
+
+impl Deleted<'_> {
+    /// Audits first (the record survives a failed refresh), then refreshes and redirects.
+    pub async fn finish(
+        self,
+        state: &AppState,
+        req: &HttpRequest,
+        staff: &Staff,
+    ) -> Result<HttpResponse, AppError> {
+        let client = state.client_of(req);
+        state
+            .audit(Some(&staff.user), "", self.audit, &self.subject, &client)
+            .await;
+        if self.was_public {
+            state.refresh_site().await?;
+        }
+        flash::success(&staff.session, self.message);
+        Ok(see_other(self.back_to))
+    }
+}
+
+/// How every admin save ends. Saved: `saved` (a message and a redirect, usually). Refused by
+/// the checks: the form `again` with 422 and the messages. Someone else saved first: the form
+/// `again` with 409, no messages and their version number, so that what was typed is kept and
+/// the next save deliberately replaces theirs. Anything else: the error page.
+///
+/// Checks a handler makes before it writes come in as `Err(ContentError::Invalid(..))`, so the
+/// form is shown from one place.
+pub async fn finish_save<T>(
+    result: Result<T, ContentError>,
+    saved: impl AsyncFnOnce(T) -> Result<HttpResponse, AppError>,
+    again: impl AsyncFnOnce(StatusCode, FieldErrors, Option<i32>) -> Result<HttpResponse, AppError>,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Ok(value) => saved(value).await,
+        Err(ContentError::Invalid(errors)) => {
+            again(StatusCode::UNPROCESSABLE_ENTITY, errors, None).await
+        }
+        Err(ContentError::Conflict { current }) => {
+            again(StatusCode::CONFLICT, FieldErrors::default(), Some(current)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The form of a button that sends nothing but its CSRF token.

@@ -1,6 +1,6 @@
 //! Static pages in the admin area: list, create, edit, delete (editors and admins).
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use crate::accounts::permissions::Action;
 use crate::content::pages::{self, Page, PageInput};
 use crate::content::{ContentError, FieldErrors};
 use crate::web::AppState;
-use crate::web::admin::common;
+use crate::web::admin::common::{self, ConfirmDelete, Deleted};
 use crate::web::auth::Staff;
 use crate::web::auth::StaffForm;
 use crate::web::error::AppError;
@@ -92,19 +92,23 @@ fn parse(form: &PageForm) -> (PageInput, FieldErrors) {
     )
 }
 
+/// The page form: a new page (`id` None) or page `id` as loaded at `version`, with `input`
+/// in its fields, `errors` beside them and `problem` above them.
 #[allow(clippy::too_many_arguments)]
 fn show_form(
     state: &AppState,
     staff: &Staff,
     status: StatusCode,
-    heading: &str,
-    action_url: String,
-    input: PageInput,
+    id: Option<i32>,
     version: i32,
+    input: PageInput,
     errors: FieldErrors,
     problem: Option<String>,
-    delete_url: Option<String>,
 ) -> Result<HttpResponse, AppError> {
+    let (heading, action_url) = match id {
+        Some(id) => ("Edit page", format!("/admin/pages/{id}")),
+        None => ("New page", "/admin/pages".to_owned()),
+    };
     let editor = common::EditorAssets::new(state);
     let response = render_status(
         status,
@@ -116,7 +120,7 @@ fn show_form(
             version,
             errors,
             problem,
-            delete_url,
+            delete_url: id.map(|id| format!("/admin/pages/{id}/delete")),
             editor: editor.clone(),
         },
     )?;
@@ -134,14 +138,19 @@ pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
         &state,
         &staff,
         StatusCode::OK,
-        "New page",
-        "/admin/pages".into(),
-        input,
+        None,
         0,
+        input,
         FieldErrors::default(),
         None,
-        None,
     )
+}
+
+/// After a save: the site shows the change, the list says where the page is.
+async fn saved(state: &AppState, staff: &Staff, page: Page) -> Result<HttpResponse, AppError> {
+    state.refresh_site().await?;
+    flash::success(&staff.session, format!("Page saved at /{}.", page.slug));
+    Ok(common::see_other("/admin/pages"))
 }
 
 pub async fn create(
@@ -150,47 +159,21 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManagePages)?;
     let (input, errors) = parse(&form);
-    if !errors.is_empty() {
-        return show_form(
-            &state,
-            &staff,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "New page",
-            "/admin/pages".into(),
-            input,
-            0,
-            errors,
-            None,
-            None,
-        );
-    }
-    let language = state.settings.language.clone();
-    let to_save = input.clone();
-    match state
-        .db(move |conn| Ok(pages::create(conn, &language, &to_save)))
-        .await?
-    {
-        Ok(page) => {
-            state.refresh_site().await?;
-            flash::success(&staff.session, format!("Page saved at /{}.", page.slug));
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/admin/pages"))
-                .finish())
-        }
-        Err(ContentError::Invalid(errors)) => show_form(
-            &state,
-            &staff,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "New page",
-            "/admin/pages".into(),
-            input,
-            0,
-            errors,
-            None,
-            None,
-        ),
-        Err(e) => Err(e.into()),
-    }
+    let result = if errors.is_empty() {
+        let language = state.settings.language.clone();
+        let to_save = input.clone();
+        state
+            .db(move |conn| Ok(pages::create(conn, &language, &to_save)))
+            .await?
+    } else {
+        Err(ContentError::Invalid(errors))
+    };
+    common::finish_save(
+        result,
+        async |page| saved(&state, &staff, page).await,
+        async |status, errors, _| show_form(&state, &staff, status, None, 0, input, errors, None),
+    )
+    .await
 }
 
 pub async fn edit_form(
@@ -215,13 +198,11 @@ pub async fn edit_form(
         &state,
         &staff,
         StatusCode::OK,
-        "Edit page",
-        format!("/admin/pages/{id}"),
-        input,
+        Some(id),
         page.version,
+        input,
         FieldErrors::default(),
         None,
-        Some(format!("/admin/pages/{id}/delete")),
     )
 }
 
@@ -242,46 +223,37 @@ pub async fn update(
             )
         })?;
     let (input, errors) = parse(&form);
-    let action_url = format!("/admin/pages/{id}");
-    let delete_url = Some(format!("/admin/pages/{id}/delete"));
-    if !errors.is_empty() {
-        return show_form(
-            &state,
-            &staff,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Edit page",
-            action_url,
-            input,
-            version,
-            errors,
-            None,
-            delete_url,
-        );
-    }
-    let to_save = input.clone();
-    match state.db(move |conn| Ok(pages::update(conn, id, version, &to_save))).await? {
-        Ok(page) => {
-            state.refresh_site().await?;
-            flash::success(&staff.session, format!("Page saved at /{}.", page.slug));
-            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin/pages")).finish())
-        }
-        Err(ContentError::Invalid(errors)) => {
-            show_form(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, "Edit page", action_url, input, version, errors, None, delete_url)
-        }
-        Err(ContentError::Conflict { current }) => show_form(
-            &state,
-            &staff,
-            StatusCode::CONFLICT,
-            "Edit page",
-            action_url,
-            input,
-            current,
-            FieldErrors::default(),
-            Some("Someone else saved this page while you were editing it, so your changes were not saved. Your text is kept below; saving again will replace their version.".into()),
-            delete_url,
-        ),
-        Err(e) => Err(e.into()),
-    }
+    let result = if errors.is_empty() {
+        let to_save = input.clone();
+        state
+            .db(move |conn| Ok(pages::update(conn, id, version, &to_save)))
+            .await?
+    } else {
+        Err(ContentError::Invalid(errors))
+    };
+    common::finish_save(
+        result,
+        async |page| saved(&state, &staff, page).await,
+        async |status, errors, newer| {
+            let problem = newer.map(|_| {
+                "Someone else saved this page while you were editing it, so your changes were \
+                 not saved. Your text is kept below; saving again will replace their version."
+                    .to_owned()
+            });
+            let version = newer.unwrap_or(version);
+            show_form(
+                &state,
+                &staff,
+                status,
+                Some(id),
+                version,
+                input,
+                errors,
+                problem,
+            )
+        },
+    )
+    .await
 }
 
 pub async fn confirm_delete(
@@ -294,12 +266,14 @@ pub async fn confirm_delete(
     let page = state
         .db(move |conn| pages::find(conn, id)?.ok_or(AppError::NotFound))
         .await?;
-    render(&common::ConfirmDelete {
-        layout: common::layout(&state, &staff, "Delete page")?,
-        what: format!("the page “{}” (/{})", page.title, page.slug),
-        action_url: format!("/admin/pages/{id}/delete"),
-        back_url: format!("/admin/pages/{id}/edit"),
-    })
+    ConfirmDelete::page(
+        &state,
+        &staff,
+        "Delete page",
+        format!("the page “{}” (/{})", page.title, page.slug),
+        format!("/admin/pages/{id}/delete"),
+        format!("/admin/pages/{id}/edit"),
+    )
 }
 
 pub async fn delete(
@@ -314,19 +288,13 @@ pub async fn delete(
     if removed == 0 {
         return Err(AppError::NotFound);
     }
-    state.refresh_site().await?;
-    let client = state.client_of(&req);
-    state
-        .audit(
-            Some(&staff.user),
-            "",
-            "deleted page",
-            &format!("page {id}"),
-            &client,
-        )
-        .await;
-    flash::success(&staff.session, "The page was deleted.");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/admin/pages"))
-        .finish())
+    Deleted {
+        audit: "deleted page",
+        subject: format!("page {id}"),
+        was_public: true,
+        message: "The page was deleted.".to_owned(),
+        back_to: "/admin/pages",
+    }
+    .finish(&state, &req, &staff)
+    .await
 }

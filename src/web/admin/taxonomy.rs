@@ -1,16 +1,16 @@
 //! Categories and tags in the admin area (editors and administrators).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::permissions::Action;
+use crate::content::FieldErrors;
 use crate::content::categories::{self, Category, CategoryInput};
 use crate::content::tags::{self, Tag};
-use crate::content::{ContentError, FieldErrors};
 use crate::web::AppState;
-use crate::web::admin::common;
+use crate::web::admin::common::{self, ConfirmDelete, Deleted};
 use crate::web::auth::Staff;
 use crate::web::auth::StaffForm;
 use crate::web::error::AppError;
@@ -145,31 +145,22 @@ pub async fn create(
     let input = form.input();
     let language = state.settings.language.clone();
     let to_save = input.clone();
-    match state
+    let result = state
         .db(move |conn| Ok(categories::create_from(conn, &language, &to_save)))
-        .await?
-    {
-        Ok(c) => {
+        .await?;
+    common::finish_save(
+        result,
+        async |c: Category| {
             state.refresh_site().await?;
             flash::success(
                 &staff.session,
                 format!("Category “{}” made at /category/{}.", c.name, c.slug),
             );
             Ok(common::see_other("/admin/categories"))
-        }
-        Err(ContentError::Invalid(errors)) => {
-            show(
-                &state,
-                &staff,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                input,
-                errors,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |status, errors, _| show(&state, &staff, status, None, input, errors).await,
+    )
+    .await
 }
 
 pub async fn update(
@@ -181,28 +172,19 @@ pub async fn update(
     let id = common::parse_id(&path)?;
     let input = form.input();
     let to_save = input.clone();
-    match state
+    let result = state
         .db(move |conn| Ok(categories::update(conn, id, &to_save)))
-        .await?
-    {
-        Ok(c) => {
+        .await?;
+    common::finish_save(
+        result,
+        async |c: Category| {
             state.refresh_site().await?;
             flash::success(&staff.session, format!("Category “{}” saved.", c.name));
             Ok(common::see_other("/admin/categories"))
-        }
-        Err(ContentError::Invalid(errors)) => {
-            show(
-                &state,
-                &staff,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(id),
-                input,
-                errors,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |status, errors, _| show(&state, &staff, status, Some(id), input, errors).await,
+    )
+    .await
 }
 
 pub async fn confirm_delete(
@@ -215,24 +197,30 @@ pub async fn confirm_delete(
     let c = state
         .db(move |conn| categories::find(conn, id)?.ok_or(AppError::NotFound))
         .await?;
-    render(&common::ConfirmDelete {
-        layout: common::layout(&state, &staff, "Delete category")?,
-        what: format!(
+    ConfirmDelete::page(
+        &state,
+        &staff,
+        "Delete category",
+        format!(
             "the category “{}” (its reports stay, without a category)",
             c.name
         ),
-        action_url: format!("/admin/categories/{id}/delete"),
-        back_url: format!("/admin/categories/{id}/edit"),
-    })
+        format!("/admin/categories/{id}/delete"),
+        format!("/admin/categories/{id}/edit"),
+    )
 }
 
 pub async fn delete(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManageTaxonomy)?;
     let id = common::parse_id(&path)?;
+    let c = state
+        .db(move |conn| categories::find(conn, id)?.ok_or(AppError::NotFound))
+        .await?;
     if state
         .db(move |conn| Ok(categories::delete(conn, id)?))
         .await?
@@ -240,9 +228,15 @@ pub async fn delete(
     {
         return Err(AppError::NotFound);
     }
-    state.refresh_site().await?;
-    flash::success(&staff.session, "The category was deleted.");
-    Ok(common::see_other("/admin/categories"))
+    Deleted {
+        audit: "deleted category",
+        subject: format!("{} (/category/{})", c.name, c.slug),
+        was_public: true,
+        message: "The category was deleted.".to_owned(),
+        back_to: "/admin/categories",
+    }
+    .finish(&state, &req, &staff)
+    .await
 }
 
 #[derive(Template)]
@@ -279,36 +273,38 @@ pub async fn rename_tag(
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManageTaxonomy)?;
     let id = common::parse_id(&path)?;
-    match state
+    let result = state
         .db(move |conn| Ok(tags::rename(conn, id, &form.name)))
-        .await?
-    {
-        Ok(t) => {
+        .await?;
+    common::finish_save(
+        result,
+        async |t: Tag| {
             flash::success(
                 &staff.session,
                 format!("Tag renamed to “{}” (/tag/{}).", t.name, t.slug),
             );
             Ok(common::see_other("/admin/tags"))
-        }
-        Err(ContentError::Invalid(errors)) => {
+        },
+        async |status, errors, _| {
             let language = state.settings.language.clone();
             let all = state
                 .db(move |conn| Ok(tags::all_with_counts(conn, &language)?))
                 .await?;
             render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
                 &TagsPage {
                     layout: common::layout(&state, &staff, "Tags")?,
                     tags: all,
                     error: errors.get("name").map(str::to_owned),
                 },
             )
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+    )
+    .await
 }
 
 pub async fn delete_tag(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
@@ -318,6 +314,13 @@ pub async fn delete_tag(
     if state.db(move |conn| Ok(tags::delete(conn, id)?)).await? == 0 {
         return Err(AppError::NotFound);
     }
-    flash::success(&staff.session, "The tag was deleted.");
-    Ok(common::see_other("/admin/tags"))
+    Deleted {
+        audit: "deleted tag",
+        subject: format!("tag {id}"),
+        was_public: false,
+        message: "The tag was deleted.".to_owned(),
+        back_to: "/admin/tags",
+    }
+    .finish(&state, &req, &staff)
+    .await
 }

@@ -11,7 +11,7 @@ use crate::accounts::{self, AccountError, NewUser, Role, User, password};
 use crate::clock;
 use crate::content::FieldErrors;
 use crate::web::AppState;
-use crate::web::admin::common;
+use crate::web::admin::common::{self, Deleted};
 use crate::web::auth::Staff;
 use crate::web::auth::StaffForm;
 use crate::web::error::AppError;
@@ -450,24 +450,18 @@ pub async fn delete(
         .await?
     {
         Ok(gone) => {
-            let detail = match heir {
-                Some(h) => format!("{} (reports given to user {h})", gone.email),
-                None => gone.email.clone(),
-            };
-            state
-                .audit(
-                    Some(&staff.user),
-                    "",
-                    "deleted user",
-                    &detail,
-                    &state.client_of(&req),
-                )
-                .await;
-            flash::success(
-                &staff.session,
-                format!("{} was deleted.", gone.display_name),
-            );
-            Ok(common::see_other("/admin/users"))
+            Deleted {
+                audit: "deleted user",
+                subject: match heir {
+                    Some(h) => format!("{} (reports given to user {h})", gone.email),
+                    None => gone.email.clone(),
+                },
+                was_public: false,
+                message: format!("{} was deleted.", gone.display_name),
+                back_to: "/admin/users",
+            }
+            .finish(&state, &req, &staff)
+            .await
         }
         Err(AccountError::Database(e)) => Err(e.into()),
         Err(e) => {
