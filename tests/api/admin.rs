@@ -1,11 +1,13 @@
 //! The staff side: writing, saving, publishing, permissions, CSRF, bad input.
 
 use awc::http::StatusCode;
+use chronicle::accounts::Role;
 use chronicle::content::articles::SaveAction;
 use chronicle::db::schema::articles;
 use diesel::prelude::*;
 
 use crate::common::{TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::{ArticleForm, SignInForm};
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -25,7 +27,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
 ];
 
 async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let form = client.get("/admin/articles/new").await;
     assert_eq!(form.status, StatusCode::OK);
     for label in [
@@ -41,13 +43,10 @@ async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Nauka və təhsil: a joint seminar"),
-                ("summary", "Two institutes met."),
-                ("body", "First paragraph.\n\nSecond paragraph."),
-                ("category", ""),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Nauka və təhsil: a joint seminar")
+                .summary("Two institutes met.")
+                .body("First paragraph.\n\nSecond paragraph."),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -82,14 +81,12 @@ async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
     let res = client
         .save_article(
             &format!("/admin/articles/{id}"),
-            &[
-                ("title", "Nauka və təhsil: a joint seminar"),
-                ("summary", "Two institutes met."),
-                ("body", "First paragraph.\n\nSecond paragraph."),
-                ("category", ""),
-                ("version", &version),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Nauka və təhsil: a joint seminar")
+                .summary("Two institutes met.")
+                .body("First paragraph.\n\nSecond paragraph.")
+                .version(&version)
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -113,7 +110,7 @@ async fn editor_saves_a_draft_then_publishes_it(app: TestApp) {
 }
 
 async fn form_with_errors_keeps_what_was_typed(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let long_title = "x".repeat(300);
     for (title, message) in [
         ("   ", "Enter a title."),
@@ -122,13 +119,11 @@ async fn form_with_errors_keeps_what_was_typed(app: TestApp) {
         let res = client
             .save_article(
                 "/admin/articles",
-                &[
-                    ("title", title),
-                    ("summary", "A summary I typed"),
-                    ("body", "A body with <b>markup</b> I typed"),
-                    ("category", ""),
-                    ("action", "publish"),
-                ],
+                &ArticleForm::new()
+                    .title(title)
+                    .summary("A summary I typed")
+                    .body("A body with <b>markup</b> I typed")
+                    .action("publish"),
             )
             .await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -142,13 +137,10 @@ async fn form_with_errors_keeps_what_was_typed(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Fine title"),
-                ("summary", ""),
-                ("body", ""),
-                ("category", "9999"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Fine title")
+                .body("")
+                .category("9999"),
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -158,7 +150,7 @@ async fn form_with_errors_keeps_what_was_typed(app: TestApp) {
 }
 
 async fn slugs_are_transliterated_and_unique(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let mut slugs = Vec::new();
     for title in [
         "Şəki konfransı",
@@ -168,13 +160,7 @@ async fn slugs_are_transliterated_and_unique(app: TestApp) {
         let res = client
             .save_article(
                 "/admin/articles",
-                &[
-                    ("title", title),
-                    ("summary", ""),
-                    ("body", "x"),
-                    ("category", ""),
-                    ("action", "publish"),
-                ],
+                &ArticleForm::new().title(title).action("publish"),
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -203,7 +189,7 @@ async fn slugs_are_transliterated_and_unique(app: TestApp) {
 }
 
 async fn hostile_html_is_removed_before_it_is_stored(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let body = r#"<p onmouseover="steal()">Report <script>alert('x')</script>text</p>
 <a href="javascript:alert(1)">click</a> <img src="/x.jpg" onerror="alert(2)">
 <iframe src="https://evil.example/"></iframe><div style="position:fixed;inset:0">overlay</div>
@@ -211,13 +197,11 @@ async fn hostile_html_is_removed_before_it_is_stored(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Hostile body"),
-                ("summary", "<script>s()</script>"),
-                ("body", body),
-                ("category", ""),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Hostile body")
+                .summary("<script>s()</script>")
+                .body(body)
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -246,20 +230,16 @@ async fn hostile_html_is_removed_before_it_is_stored(app: TestApp) {
 }
 
 async fn author_cannot_publish_or_touch_others_work(app: TestApp) {
-    let (author, me) = app.signed_in("author").await;
+    let (author, me) = app.signed_in(Role::Author).await;
     let form = author.get("/admin/articles/new").await;
     assert_lacks(&form.body, ">Publish</button>");
 
     let res = author
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Author wants to publish"),
-                ("summary", ""),
-                ("body", "x"),
-                ("category", ""),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Author wants to publish")
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
@@ -269,18 +249,12 @@ async fn author_cannot_publish_or_touch_others_work(app: TestApp) {
     let res = author
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Author's own draft"),
-                ("summary", ""),
-                ("body", "x"),
-                ("category", ""),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new().title("Author's own draft"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let others = app.article(&editor, "Editor's draft", SaveAction::Draft);
     let own_published = app.article(&me, "Author's published piece", SaveAction::Publish);
     for article in [&others, &own_published] {
@@ -291,14 +265,7 @@ async fn author_cannot_publish_or_touch_others_work(app: TestApp) {
         let res = author
             .save_article(
                 &format!("/admin/articles/{}", article.id),
-                &[
-                    ("title", "Hijacked"),
-                    ("summary", ""),
-                    ("body", "x"),
-                    ("category", ""),
-                    ("version", "1"),
-                    ("action", "draft"),
-                ],
+                &ArticleForm::new().title("Hijacked").version("1"),
             )
             .await;
         assert_eq!(res.status, StatusCode::FORBIDDEN);
@@ -307,10 +274,10 @@ async fn author_cannot_publish_or_touch_others_work(app: TestApp) {
 }
 
 async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let article = app.article(&editor, "Shared report", SaveAction::Draft);
-    let (alice, _) = app.signed_in("editor").await;
-    let (bob, _) = app.signed_in("editor").await;
+    let (alice, _) = app.signed_in(Role::Editor).await;
+    let (bob, _) = app.signed_in(Role::Editor).await;
     let path = format!("/admin/articles/{}", article.id);
     let alice_form = alice.get(&format!("{path}/edit")).await;
     let bob_form = bob.get(&format!("{path}/edit")).await;
@@ -320,14 +287,10 @@ async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
     let res = alice
         .save_article(
             &path,
-            &[
-                ("title", "Alice's title"),
-                ("summary", ""),
-                ("body", "Alice's text"),
-                ("category", ""),
-                ("version", &version),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Alice's title")
+                .body("Alice's text")
+                .version(&version),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -335,14 +298,10 @@ async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
     let res = bob
         .save_article(
             &path,
-            &[
-                ("title", "Bob's title"),
-                ("summary", ""),
-                ("body", "Bob's careful paragraph"),
-                ("category", ""),
-                ("version", &version),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Bob's title")
+                .body("Bob's careful paragraph")
+                .version(&version),
         )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
@@ -367,15 +326,12 @@ async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
     let res = bob
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Bob's title"),
-                ("slug", &stored.slug),
-                ("summary", ""),
-                ("body", "Bob's careful paragraph"),
-                ("category", ""),
-                ("version", "2"),
-                ("action", "copy"),
-            ],
+            &ArticleForm::new()
+                .title("Bob's title")
+                .slug(&stored.slug)
+                .body("Bob's careful paragraph")
+                .version("2")
+                .action("copy"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -401,31 +357,18 @@ async fn saving_over_a_newer_version_does_not_overwrite_it(app: TestApp) {
 }
 
 async fn missing_or_wrong_csrf_token_is_refused(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let good = client.csrf().await;
-    let fields = |token: Option<&'static str>| {
-        let mut f = vec![
-            ("title", "Forged"),
-            ("summary", ""),
-            ("body", "x"),
-            ("category", ""),
-            ("action", "publish"),
-        ];
-        if let Some(t) = token {
-            f.push(("csrf_token", t));
-        }
-        f
-    };
-    let res = client.post_form("/admin/articles", &fields(None)).await;
+    let fields = || ArticleForm::new().title("Forged").action("publish");
+    let res = client.post_form("/admin/articles", &fields()).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_contains(&res.body, "This form has expired");
     let res = client
-        .post_form("/admin/articles", &fields(Some("0123456789abcdef")))
+        .post_form("/admin/articles", &fields().csrf("0123456789abcdef"))
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     // The right token from another site's page is refused too.
-    let mut forged = fields(None);
-    forged.push(("csrf_token", &good));
+    let forged = fields().csrf(&good);
     let res = client
         .post_form_with(
             "/admin/articles",
@@ -455,14 +398,14 @@ async fn missing_or_wrong_csrf_token_is_refused(app: TestApp) {
     let res = visitor
         .post_form(
             "/admin/login",
-            &[("email", "editor1@example.org"), ("password", "x")],
+            &SignInForm::new().email("editor1@example.org").password("x"),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 }
 
 async fn oversized_form_gets_a_413_page_and_saves_nothing(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let csrf = client.csrf().await;
     let huge = "y".repeat(3 * 1024 * 1024);
     let body = format!("csrf_token={csrf}&title=Huge&summary=&category=&action=draft&body={huge}");
@@ -476,13 +419,7 @@ async fn oversized_form_gets_a_413_page_and_saves_nothing(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Big"),
-                ("summary", ""),
-                ("body", &big),
-                ("category", ""),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new().title("Big").body(&big),
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -491,34 +428,21 @@ async fn oversized_form_gets_a_413_page_and_saves_nothing(app: TestApp) {
 }
 
 async fn malformed_forms_get_a_400_page(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "T"),
-                ("summary", ""),
-                ("body", ""),
-                ("category", ""),
-                ("action", "explode"),
-            ],
+            &ArticleForm::new().title("T").body("").action("explode"),
         )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert_contains(&res.body, "Save draft");
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let article = app.article(&editor, "Versioned", SaveAction::Draft);
     let res = client
         .save_article(
             &format!("/admin/articles/{}", article.id),
-            &[
-                ("title", "T"),
-                ("summary", ""),
-                ("body", ""),
-                ("category", ""),
-                ("version", "abc"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new().title("T").body("").version("abc"),
         )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
@@ -533,7 +457,7 @@ async fn malformed_forms_get_a_400_page(app: TestApp) {
 }
 
 async fn unknown_article_ids_answer_404(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     for path in [
         "/admin/articles/999/edit",
         "/admin/articles/abc/edit",
@@ -546,22 +470,15 @@ async fn unknown_article_ids_answer_404(app: TestApp) {
     let res = client
         .save_article(
             "/admin/articles/999",
-            &[
-                ("title", "T"),
-                ("summary", ""),
-                ("body", ""),
-                ("category", ""),
-                ("version", "1"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new().title("T").body("").version("1"),
         )
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
 }
 
 async fn renamed_articles_keep_their_old_addresses(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
-    let editor = app.user("editor");
+    let (client, _) = app.signed_in(Role::Editor).await;
+    let editor = app.user(Role::Editor);
     let article = app.article(&editor, "Original title", SaveAction::Publish);
     let path = format!("/admin/articles/{}", article.id);
     let save = |title: &'static str, slug: &'static str| {
@@ -573,15 +490,11 @@ async fn renamed_articles_keep_their_old_addresses(app: TestApp) {
             let res = client
                 .save_article(
                     &path,
-                    &[
-                        ("title", title),
-                        ("slug", slug),
-                        ("summary", ""),
-                        ("body", "x"),
-                        ("category", ""),
-                        ("version", &version),
-                        ("action", "publish"),
-                    ],
+                    &ArticleForm::new()
+                        .title(title)
+                        .slug(slug)
+                        .version(&version)
+                        .action("publish"),
                 )
                 .await;
             assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -623,15 +536,10 @@ async fn renamed_articles_keep_their_old_addresses(app: TestApp) {
     client
         .save_article(
             &path,
-            &[
-                ("title", "Better title"),
-                ("slug", "original-title"),
-                ("summary", ""),
-                ("body", "x"),
-                ("category", ""),
-                ("version", &version),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Better title")
+                .slug("original-title")
+                .version(&version),
         )
         .await;
     assert_eq!(
@@ -645,11 +553,11 @@ async fn renamed_articles_keep_their_old_addresses(app: TestApp) {
 }
 
 async fn the_edit_page_says_who_else_has_it_open(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let article = app.article(&editor, "Shared draft", SaveAction::Draft);
     let path = format!("/admin/articles/{}/edit", article.id);
-    let (alice, alice_user) = app.signed_in("editor").await;
-    let (bob, _) = app.signed_in("editor").await;
+    let (alice, alice_user) = app.signed_in(Role::Editor).await;
+    let (bob, _) = app.signed_in(Role::Editor).await;
     let first = alice.get(&path).await;
     assert_lacks(&first.body, "may be editing it");
     let second = bob.get(&path).await;
@@ -678,8 +586,7 @@ async fn the_edit_page_says_who_else_has_it_open(app: TestApp) {
         &alice.get(&path).await.body,
         &format!(r#"data-presence-url="{beat}""#),
     );
-    let token = bob.csrf().await;
-    let res = bob.post_form(&beat, &[("csrf_token", &token)]).await;
+    let res = bob.confirm(&beat).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.header("cache-control").as_deref(), Some("no-store"));
     let json: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
@@ -695,24 +602,21 @@ async fn the_edit_page_says_who_else_has_it_open(app: TestApp) {
         .post_form(&beat, &[("csrf_token", &alice_token), ("leave", "1")])
         .await;
     assert_eq!(res.status, StatusCode::OK);
-    let res = bob.post_form(&beat, &[("csrf_token", &token)]).await;
+    let res = bob.confirm(&beat).await;
     let json: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
     assert_eq!(json["others"], serde_json::json!([]));
     // Without the token nothing is noted; someone who may not edit the report learns nothing.
     let res = bob.post_form(&beat, &[]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let (author, _) = app.signed_in("author").await;
-    let author_token = author.csrf().await;
-    let res = author
-        .post_form(&beat, &[("csrf_token", &author_token)])
-        .await;
+    let (author, _) = app.signed_in(Role::Author).await;
+    let res = author.confirm(&beat).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_lacks(&res.body, &alice_user.display_name);
 }
 
 async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestApp) {
     use chronicle::db::schema::sessions;
-    let (client, user) = app.signed_in("editor").await;
+    let (client, user) = app.signed_in(Role::Editor).await;
     let article = app.article(&user, "Long report", SaveAction::Draft);
     let edit = client
         .get(&format!("/admin/articles/{}/edit", article.id))
@@ -729,15 +633,11 @@ async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestAp
     let res = client
         .post_form(
             &format!("/admin/articles/{}", article.id),
-            &[
-                ("csrf_token", &token),
-                ("title", "Long report"),
-                ("summary", ""),
-                ("body", "Three hours of careful writing."),
-                ("category", ""),
-                ("version", "1"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .csrf(&token)
+                .title("Long report")
+                .body("Three hours of careful writing.")
+                .version("1"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -755,12 +655,10 @@ async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestAp
     let res = client
         .post_form(
             "/admin/login",
-            &[
-                ("email", &user.email),
-                ("password", crate::common::PASSWORD),
-                ("csrf_token", &form.csrf()),
-                ("next", &next),
-            ],
+            &SignInForm::new()
+                .email(&user.email)
+                .csrf(&form.csrf())
+                .next(&next),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -784,12 +682,10 @@ async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestAp
     let res = client
         .post_form(
             "/admin/articles",
-            &[
-                ("csrf_token", &token),
-                ("title", "Unsaved new report"),
-                ("body", "Fresh text."),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .csrf(&token)
+                .title("Unsaved new report")
+                .body("Fresh text."),
         )
         .await;
     let form = client.get(&res.location()).await;
@@ -798,12 +694,10 @@ async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestAp
     let res = client
         .post_form(
             "/admin/login",
-            &[
-                ("email", &user.email),
-                ("password", crate::common::PASSWORD),
-                ("csrf_token", &form.csrf()),
-                ("next", &next),
-            ],
+            &SignInForm::new()
+                .email(&user.email)
+                .csrf(&form.csrf())
+                .next(&next),
         )
         .await;
     let page = client.get(&res.location()).await;

@@ -2,6 +2,7 @@
 //! `CHRONICLE_TEST_BROWSER=1` (and, optionally, `CHRONICLE_CHROMEDRIVER=/path`); otherwise they
 //! are listed as ignored with the reason.
 
+use chronicle::accounts::Role;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -182,7 +183,7 @@ async fn type_into(client: &Client, css: &str, text: &str) {
 /// editor, publishes it, and finds it formatted on the public page.
 async fn a_report_written_in_the_rich_editor_is_published_formatted() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let driver = start_driver();
     let client = browser(&driver).await;
     client
@@ -423,9 +424,9 @@ async fn sign_out(client: &Client) {
 /// finds it on the dashboard and publishes it, an admin adds a colleague.
 async fn author_editor_and_admin_each_do_their_job() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let author = app.user("author");
-    let editor = app.user("editor");
-    let admin = app.user("admin");
+    let author = app.user(Role::Author);
+    let editor = app.user(Role::Editor);
+    let admin = app.user(Role::Admin);
     let driver = start_driver();
     let client = browser(&driver).await;
     client
@@ -525,7 +526,7 @@ async fn author_editor_and_admin_each_do_their_job() {
 /// closes it with Escape, landing back on the photo they opened.
 async fn the_gallery_lightbox_works_by_keyboard() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let (editor, me) = app.signed_in("editor").await;
+    let (editor, me) = app.signed_in(Role::Editor).await;
     let first = crate::media::uploaded(&editor, "first.jpg", &crate::media::jpeg(1200, 800)).await;
     let second = crate::media::uploaded(&editor, "second.jpg", &crate::media::jpeg(800, 800)).await;
     let article = app.article(

@@ -9,14 +9,17 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
 
-use awc::http::StatusCode;
-use chronicle::accounts::{self, NewUser, User};
+use awc::http::header::HeaderMap;
+use awc::http::{Method, StatusCode};
+use chronicle::accounts::{self, NewUser, Role, User};
 use chronicle::config::Settings;
 use chronicle::content::articles::{self, Article, ArticleInput, SaveAction};
 use chronicle::db::{self, DbConn, Pool};
 use chronicle::web::{self, AppState};
 use diesel::prelude::*;
 use libtest_mimic::{Completion, Failed, Trial};
+
+use crate::forms::SignInForm;
 
 pub const PG_ENV: &str = "CHRONICLE_TEST_POSTGRES_URL";
 pub const PASSWORD: &str = "a long test password";
@@ -236,7 +239,8 @@ impl TestApp {
     }
 
     /// A user with the given role and [`PASSWORD`].
-    pub fn user(&self, role: &str) -> User {
+    pub fn user(&self, role: Role) -> User {
+        let role = role.as_str();
         let n = self.with_conn(|c| accounts::count_users(c).expect("count")) + 1;
         self.with_conn(|c| {
             accounts::create_user(
@@ -253,7 +257,7 @@ impl TestApp {
     }
 
     /// A client signed in as a new user with `role`.
-    pub async fn signed_in(&self, role: &str) -> (Client, User) {
+    pub async fn signed_in(&self, role: Role) -> (Client, User) {
         let user = self.user(role);
         let client = self.client();
         let res = client.sign_in(&user.email, PASSWORD).await;
@@ -364,12 +368,33 @@ pub struct RawRes {
 }
 
 impl RawRes {
+    /// The same response with its body read as (lossy) UTF-8 text.
+    pub fn text(self) -> Res {
+        Res {
+            status: self.status,
+            headers: self.headers,
+            body: String::from_utf8_lossy(&self.body).into_owned(),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     }
+}
+
+/// What a request carries.
+pub enum Body {
+    Empty,
+    /// Fields sent as `application/x-www-form-urlencoded`.
+    Form(Vec<(String, String)>),
+    /// A ready-made body of the given content type.
+    Raw {
+        content_type: String,
+        bytes: Vec<u8>,
+    },
 }
 
 /// A browser-like client: keeps cookies, never follows redirects.
@@ -414,9 +439,12 @@ impl Client {
             .join("; ")
     }
 
-    fn remember(&self, res: &Res) {
+    fn remember(&self, headers: &HeaderMap) {
         let mut jar = self.cookies.borrow_mut();
-        for cookie in res.set_cookies() {
+        let set = headers
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok());
+        for cookie in set {
             let first = cookie.split(';').next().unwrap_or_default();
             let Some((name, value)) = first.split_once('=') else {
                 continue;
@@ -433,109 +461,112 @@ impl Client {
         }
     }
 
-    async fn read<S>(
-        &self,
-        res: Result<awc::ClientResponse<S>, awc::error::SendRequestError>,
-    ) -> Res
-    where
-        S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
-            + Unpin,
-    {
-        let mut res = res.expect("request sent");
-        let body = res
-            .body()
-            .limit(16 * 1024 * 1024)
-            .await
-            .expect("response body");
-        let out = Res {
-            status: res.status(),
-            headers: res.headers().clone(),
-            body: String::from_utf8_lossy(&body).into_owned(),
-        };
-        self.remember(&out);
-        out
-    }
-
     fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
-    pub async fn get(&self, path: &str) -> Res {
-        let req = self
-            .inner
-            .get(self.url(path))
-            .insert_header(("Cookie", self.cookie_header()));
-        self.read(req.send().await).await
-    }
-
-    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Res {
-        let mut req = self
-            .inner
-            .get(self.url(path))
-            .insert_header(("Cookie", self.cookie_header()));
+    /// The one place a request is built and its response read: `method path` with this
+    /// client's cookies, `headers` (which replace the defaults of the same name) and `body`;
+    /// the cookies the answer sets are kept. A request that names its own `Accept-Encoding`
+    /// gets the body as sent (not decompressed). Every other request helper wraps this one.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Body,
+    ) -> RawRes {
+        let mut req = self.inner.request(method, self.url(path));
+        let cookies = self.cookie_header();
+        if !cookies.is_empty() {
+            req = req.insert_header(("Cookie", cookies));
+        }
+        let body = match body {
+            Body::Empty => None,
+            Body::Form(fields) => Some((
+                "application/x-www-form-urlencoded".to_owned(),
+                serde_urlencoded::to_string(&fields)
+                    .expect("form fields encode")
+                    .into_bytes(),
+            )),
+            Body::Raw {
+                content_type,
+                bytes,
+            } => Some((content_type, bytes)),
+        };
+        if let Some((content_type, _)) = &body {
+            req = req.insert_header(("Content-Type", content_type.as_str()));
+        }
         for (k, v) in headers {
             req = req.insert_header((*k, *v));
         }
-        self.read(req.send().await).await
+        if headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("accept-encoding"))
+        {
+            req = req.no_decompress();
+        }
+        let sent = match body {
+            None => req.send().await,
+            Some((_, bytes)) => req.send_body(bytes).await,
+        };
+        let mut res = sent.expect("request sent");
+        let body = res
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .expect("response body");
+        let out = RawRes {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: body.to_vec(),
+        };
+        self.remember(&out.headers);
+        out
+    }
+
+    pub async fn get(&self, path: &str) -> Res {
+        self.get_with(path, &[]).await
+    }
+
+    /// A GET with extra request headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Res {
+        self.send(Method::GET, path, headers, Body::Empty)
+            .await
+            .text()
     }
 
     pub async fn head(&self, path: &str) -> Res {
-        let req = self
-            .inner
-            .head(self.url(path))
-            .insert_header(("Cookie", self.cookie_header()));
-        self.read(req.send().await).await
+        self.send(Method::HEAD, path, &[], Body::Empty).await.text()
     }
 
     /// A POST with no body (what `navigator.sendBeacon(url)` sends).
     pub async fn post_empty(&self, path: &str, headers: &[(&str, &str)]) -> Res {
-        let mut req = self.inner.post(self.url(path));
-        for (k, v) in headers {
-            req = req.insert_header((*k, *v));
-        }
-        self.read(req.send().await).await
+        self.send(Method::POST, path, headers, Body::Empty)
+            .await
+            .text()
     }
 
+    /// A POST of form fields: an array of pairs, or one of the builders in [`crate::forms`]
+    /// (which dereference to one).
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Res {
         self.post_form_with(path, form, &[]).await
     }
 
+    /// A POST of form fields with extra request headers.
     pub async fn post_form_with(
         &self,
         path: &str,
         form: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Res {
-        let mut req = self
-            .inner
-            .post(self.url(path))
-            .insert_header(("Cookie", self.cookie_header()));
-        for (k, v) in headers {
-            req = req.insert_header((*k, *v));
-        }
-        self.read(req.send_form(&form).await).await
+        let body = Body::Form(owned(form));
+        self.send(Method::POST, path, headers, body).await.text()
     }
 
     /// A GET whose body is kept as bytes (for files).
     pub async fn get_bytes(&self, path: &str, headers: &[(&str, &str)]) -> RawRes {
-        let mut req = self
-            .inner
-            .get(self.url(path))
-            .insert_header(("Cookie", self.cookie_header()));
-        for (k, v) in headers {
-            req = req.insert_header((*k, *v));
-        }
-        let mut res = req.send().await.expect("request sent");
-        let body = res
-            .body()
-            .limit(64 * 1024 * 1024)
-            .await
-            .expect("response body");
-        RawRes {
-            status: res.status(),
-            headers: res.headers().clone(),
-            body: body.to_vec(),
-        }
+        self.send(Method::GET, path, headers, Body::Empty).await
     }
 
     /// A POST of a ready-made body (e.g. `multipart/form-data`).
@@ -544,26 +575,24 @@ impl Client {
         path: &str,
         content_type: &str,
         headers: &[(&str, &str)],
-        body: Vec<u8>,
+        bytes: Vec<u8>,
     ) -> Res {
-        let mut req = self
-            .inner
-            .post(self.url(path))
-            .insert_header(("Cookie", self.cookie_header()))
-            .insert_header(("Content-Type", content_type));
-        for (k, v) in headers {
-            req = req.insert_header((*k, *v));
-        }
-        self.read(req.send_body(body).await).await
+        let body = Body::Raw {
+            content_type: content_type.to_owned(),
+            bytes,
+        };
+        self.send(Method::POST, path, headers, body).await.text()
     }
 
+    /// A POST of an already encoded form body (to send what a browser would not).
     pub async fn post_raw(&self, path: &str, body: String) -> Res {
-        let req = self
-            .inner
-            .post(self.url(path))
-            .insert_header(("Cookie", self.cookie_header()))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"));
-        self.read(req.send_body(body).await).await
+        self.post_body(
+            path,
+            "application/x-www-form-urlencoded",
+            &[],
+            body.into_bytes(),
+        )
+        .await
     }
 
     /// Signs in through the real form (GET for the token, POST the credentials).
@@ -571,16 +600,12 @@ impl Client {
         let form = self.get("/admin/login").await;
         assert_eq!(form.status, StatusCode::OK, "{}", form.body);
         let csrf = form.csrf();
-        self.post_form(
-            "/admin/login",
-            &[
-                ("email", email),
-                ("password", password),
-                ("csrf_token", &csrf),
-                ("next", "/admin"),
-            ],
-        )
-        .await
+        let form = SignInForm::new()
+            .email(email)
+            .password(password)
+            .csrf(&csrf)
+            .next("/admin");
+        self.post_form("/admin/login", &form).await
     }
 
     /// The CSRF token of a signed-in client, read from a page with a form.
@@ -588,13 +613,29 @@ impl Client {
         self.get("/admin/articles/new").await.csrf()
     }
 
-    /// Sends the article form as a browser would.
+    /// Sends `fields` with this client's CSRF token, as a browser sends a form it was shown.
     pub async fn save_article(&self, path: &str, fields: &[(&str, &str)]) -> Res {
         let csrf = self.csrf().await;
-        let mut form: Vec<(&str, &str)> = vec![("csrf_token", &csrf)];
-        form.extend_from_slice(fields);
-        self.post_form(path, &form).await
+        let mut form = vec![("csrf_token".to_owned(), csrf)];
+        form.extend(owned(fields));
+        self.send(Method::POST, path, &[], Body::Form(form))
+            .await
+            .text()
     }
+
+    /// POSTs a form that carries nothing but this client's CSRF token (a "Delete" or
+    /// "Revoke" button), fetching the token as [`Client::csrf`] does.
+    pub async fn confirm(&self, path: &str) -> Res {
+        let csrf = self.csrf().await;
+        self.post_form(path, &[("csrf_token", &csrf)]).await
+    }
+}
+
+fn owned(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 /// Whether `haystack` contains `needle`, with a readable failure.

@@ -8,7 +8,9 @@ mod admin;
 mod browser;
 mod cli;
 mod common;
+mod forms;
 mod media;
+mod permissions;
 mod public;
 mod sanitizer;
 mod schema;
@@ -29,6 +31,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "sanitizer", sanitizer::TESTS);
     common::add_backend_tests(&mut trials, "media", media::TESTS);
     common::add_backend_tests(&mut trials, "views", views::TESTS);
+    common::add_backend_tests(&mut trials, "permissions", permissions::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
     trials.extend(sanitizer::standalone());

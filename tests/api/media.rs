@@ -2,6 +2,7 @@
 //! re-encoded without metadata, renditions, deduplication, deleting, permissions, and serving
 //! (headers, ranges). Every file is made here, by the `image` crate or by hand.
 
+use chronicle::accounts::Role;
 use std::io::Cursor;
 use std::path::Path;
 
@@ -12,6 +13,7 @@ use diesel::prelude::*;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 
 use crate::common::{Client, Res, TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::{ArticleForm, MediaForm, PageForm};
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -174,7 +176,7 @@ fn phone_photo(width: u32, height: u32) -> Vec<u8> {
 // ---------- Uploading ----------
 
 /// A `multipart/form-data` body as a browser sends the upload form.
-fn multipart(token: Option<&str>, files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+pub fn multipart(token: Option<&str>, files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "----chronicle-test-boundary-7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     if let Some(token) = token {
@@ -303,7 +305,7 @@ async fn fetch(client: &Client, key: &str) -> Vec<u8> {
 // ---------- Tests ----------
 
 async fn each_accepted_type_is_stored_by_its_content(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let gif = encoded(&photo(64, 48), ImageFormat::Gif);
     let webp = encoded(&photo(600, 400), ImageFormat::WebP);
     // Name, bytes, kind and type stored, size stored.
@@ -407,7 +409,7 @@ async fn each_accepted_type_is_stored_by_its_content(app: TestApp) {
 }
 
 async fn a_png_named_exe_is_stored_as_a_png_with_a_safe_name(app: TestApp) {
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     let id = uploaded(&author, "../../setup.exe", &transparent_png(40, 40)).await;
     let r = row(&app, id);
     assert_eq!(r.mime, "image/png");
@@ -421,7 +423,7 @@ async fn a_png_named_exe_is_stored_as_a_png_with_a_safe_name(app: TestApp) {
 }
 
 async fn refused_uploads_say_why_and_leave_nothing_behind(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let full = jpeg(400, 300);
     let truncated = full[..full.len() * 2 / 3].to_vec();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
@@ -469,7 +471,7 @@ async fn refused_uploads_say_why_and_leave_nothing_behind(app: TestApp) {
 
 async fn oversized_uploads_are_refused_while_streaming(app: TestApp) {
     let app = TestApp::spawn_with(app.backend, |s| s.max_upload_bytes = 100 * 1024).await;
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let big = pdf(300 * 1024);
     let res = upload(&editor, "huge.pdf", &big).await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.body);
@@ -481,7 +483,7 @@ async fn oversized_uploads_are_refused_while_streaming(app: TestApp) {
 }
 
 async fn exif_and_gps_are_removed_from_every_stored_image(app: TestApp) {
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     let original = phone_photo(1000, 600);
     assert!(original.windows(4).any(|w| w == b"Exif"));
     assert!(
@@ -511,7 +513,7 @@ async fn exif_and_gps_are_removed_from_every_stored_image(app: TestApp) {
 }
 
 async fn large_images_are_scaled_and_variants_are_only_smaller(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let id = uploaded(&editor, "panorama.jpg", &jpeg(3000, 1000)).await;
     let r = row(&app, id);
     assert_eq!((r.width, r.height), (Some(2400), Some(800)));
@@ -537,8 +539,8 @@ async fn large_images_are_scaled_and_variants_are_only_smaller(app: TestApp) {
 }
 
 async fn identical_uploads_are_stored_once(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
-    let (author, _) = app.signed_in("author").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
+    let (author, _) = app.signed_in(Role::Author).await;
     let bytes = jpeg(640, 480);
     let first = uploaded(&editor, "group.jpg", &bytes).await;
     let files = files_on_disk(&app.settings.media_dir);
@@ -551,7 +553,7 @@ async fn identical_uploads_are_stored_once(app: TestApp) {
 }
 
 async fn a_file_in_use_cannot_be_deleted(app: TestApp) {
-    let (editor, me) = app.signed_in("editor").await;
+    let (editor, me) = app.signed_in(Role::Editor).await;
     let id = uploaded(&editor, "stage.jpg", &jpeg(800, 600)).await;
     let key = row(&app, id).storage_key;
     let article = app.article(&me, "Opening of the new hall", SaveAction::Publish);
@@ -567,13 +569,7 @@ async fn a_file_in_use_cannot_be_deleted(app: TestApp) {
     let confirm = editor.get(&format!("/admin/media/{id}/delete")).await;
     assert_eq!(confirm.status, StatusCode::CONFLICT);
     assert_contains(&confirm.body, "“Opening of the new hall” (featured image)");
-    let token = token(&editor).await;
-    let res = editor
-        .post_form(
-            &format!("/admin/media/{id}/delete"),
-            &[("csrf_token", &token)],
-        )
-        .await;
+    let res = editor.confirm(&format!("/admin/media/{id}/delete")).await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
     assert_contains(&res.body, "nothing was deleted");
     assert_eq!(media_count(&app), 1);
@@ -587,12 +583,7 @@ async fn a_file_in_use_cannot_be_deleted(app: TestApp) {
     });
     let confirm = editor.get(&format!("/admin/media/{id}/delete")).await;
     assert_eq!(confirm.status, StatusCode::OK);
-    let res = editor
-        .post_form(
-            &format!("/admin/media/{id}/delete"),
-            &[("csrf_token", &token)],
-        )
-        .await;
+    let res = editor.confirm(&format!("/admin/media/{id}/delete")).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert_eq!(media_count(&app), 0);
     assert_eq!(files_on_disk(&app.settings.media_dir), Vec::<String>::new());
@@ -601,9 +592,9 @@ async fn a_file_in_use_cannot_be_deleted(app: TestApp) {
 }
 
 async fn authors_manage_only_their_own_files(app: TestApp) {
-    let (author, _) = app.signed_in("author").await;
-    let (other, _) = app.signed_in("author").await;
-    let (editor, _) = app.signed_in("editor").await;
+    let (author, _) = app.signed_in(Role::Author).await;
+    let (other, _) = app.signed_in(Role::Author).await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let id = uploaded(&author, "mine.jpg", &jpeg(200, 100)).await;
     let path = format!("/admin/media/{id}");
     assert_eq!(author.get(&path).await.status, StatusCode::OK);
@@ -612,29 +603,26 @@ async fn authors_manage_only_their_own_files(app: TestApp) {
     assert_eq!(other.get(&path).await.status, StatusCode::FORBIDDEN);
     let token = token(&other).await;
     let res = other
-        .post_form(&path, &[("csrf_token", &token), ("alt", "Defaced")])
+        .post_form(&path, &MediaForm::new().csrf(&token).alt("Defaced"))
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let res = other
-        .post_form(&format!("{path}/delete"), &[("csrf_token", &token)])
-        .await;
+    let res = other.confirm(&format!("{path}/delete")).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(media_count(&app), 1);
     // The author and an editor may.
     let token = crate::media::token(&author).await;
     let res = author
-        .post_form(&path, &[("csrf_token", &token), ("alt", "A red square")])
+        .post_form(&path, &MediaForm::new().csrf(&token).alt("A red square"))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let token = crate::media::token(&editor).await;
     let res = editor
         .post_form(
             &path,
-            &[
-                ("csrf_token", &token),
-                ("alt", "A red square on white"),
-                ("credit", "Photo: Press office"),
-            ],
+            &MediaForm::new()
+                .csrf(&token)
+                .alt("A red square on white")
+                .credit("Photo: Press office"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -657,7 +645,7 @@ async fn authors_manage_only_their_own_files(app: TestApp) {
 }
 
 async fn uploads_need_the_form_token(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let bytes = jpeg(120, 90);
     for token in [None, Some("forged-token")] {
         let (content_type, body) = multipart(token, &[("a.jpg", &bytes)]);
@@ -695,7 +683,7 @@ async fn uploads_need_the_form_token(app: TestApp) {
 }
 
 async fn media_is_served_with_safe_headers_and_byte_ranges(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let visitor = app.client();
     let document = pdf(40_000);
     let id = uploaded(&editor, "Programme – Day 1.pdf", &document).await;
@@ -783,8 +771,8 @@ async fn media_is_served_with_safe_headers_and_byte_ranges(app: TestApp) {
 }
 
 async fn the_library_filters_and_edits_descriptions(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
-    let (author, _) = app.signed_in("author").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
+    let (author, _) = app.signed_in(Role::Author).await;
     uploaded(&editor, "commemoration.jpg", &jpeg(320, 200)).await;
     uploaded(&author, "timetable.pdf", &pdf(1000)).await;
     let all = editor.get("/admin/media").await;
@@ -808,11 +796,10 @@ async fn the_library_filters_and_edits_descriptions(app: TestApp) {
     let res = editor
         .post_form(
             &format!("/admin/media/{id}"),
-            &[
-                ("csrf_token", &token),
-                ("alt", "Wreaths at the memorial"),
-                ("caption", "The commemoration on 20 January"),
-            ],
+            &MediaForm::new()
+                .csrf(&token)
+                .alt("Wreaths at the memorial")
+                .caption("The commemoration on 20 January"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -862,7 +849,7 @@ async fn the_library_filters_and_edits_descriptions(app: TestApp) {
     let res = editor
         .post_form(
             &format!("/admin/media/{id}"),
-            &[("csrf_token", &token), ("alt", &too_long)],
+            &MediaForm::new().csrf(&token).alt(&too_long),
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -870,7 +857,7 @@ async fn the_library_filters_and_edits_descriptions(app: TestApp) {
 }
 
 async fn reports_show_featured_image_gallery_and_documents(app: TestApp) {
-    let (editor, me) = app.signed_in("editor").await;
+    let (editor, me) = app.signed_in(Role::Editor).await;
     let hall = uploaded(&editor, "hall.jpg", &jpeg(1200, 800)).await;
     let first = uploaded(&editor, "first.jpg", &jpeg(640, 480)).await;
     let second = uploaded(&editor, "second.jpg", &jpeg(500, 500)).await;
@@ -879,12 +866,11 @@ async fn reports_show_featured_image_gallery_and_documents(app: TestApp) {
     editor
         .post_form(
             &format!("/admin/media/{hall}"),
-            &[
-                ("csrf_token", &token),
-                ("alt", "The great hall, full"),
-                ("caption", "The opening session"),
-                ("credit", "Photo: Press office"),
-            ],
+            &MediaForm::new()
+                .csrf(&token)
+                .alt("The great hall, full")
+                .caption("The opening session")
+                .credit("Photo: Press office"),
         )
         .await;
     let article = app.article(&me, "Conference in the great hall", SaveAction::Publish);
@@ -1008,15 +994,12 @@ async fn reports_show_featured_image_gallery_and_documents(app: TestApp) {
     let used = editor.get(&format!("/admin/media/{first}")).await;
     assert_contains(&used.body, "Conference in the great hall</a> (gallery)");
     let res = editor
-        .post_form(
-            &format!("/admin/media/{programme}/delete"),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("/admin/media/{programme}/delete"))
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert_contains(&res.body, "(attachment)");
     // An author may not change the files of someone else's (published) report.
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     assert_eq!(author.get(&page_path).await.status, StatusCode::FORBIDDEN);
     let author_token = self::token(&author).await;
     let res = author
@@ -1030,17 +1013,16 @@ async fn reports_show_featured_image_gallery_and_documents(app: TestApp) {
 }
 
 async fn images_put_into_the_text_count_as_used(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let id = uploaded(&editor, "choir.jpg", &jpeg(1600, 900)).await;
     let token = token(&editor).await;
     editor
         .post_form(
             &format!("/admin/media/{id}"),
-            &[
-                ("csrf_token", &token),
-                ("alt", "The choir \"Sevda\" on stage"),
-                ("caption", "Evening concert"),
-            ],
+            &MediaForm::new()
+                .csrf(&token)
+                .alt("The choir \"Sevda\" on stage")
+                .caption("Evening concert"),
         )
         .await;
     let page = editor.get(&format!("/admin/media/{id}")).await;
@@ -1069,12 +1051,10 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
     let res = editor
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Evening concert"),
-                ("summary", ""),
-                ("body", &body),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Evening concert")
+                .body(&body)
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -1089,14 +1069,12 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
     let res = editor
         .post_form(
             "/admin/pages",
-            &[
-                ("csrf_token", &token),
-                ("title", "Our concerts"),
-                ("slug", ""),
-                ("body", &body),
-                ("position", "1"),
-                ("published", "1"),
-            ],
+            &PageForm::new()
+                .csrf(&token)
+                .title("Our concerts")
+                .body(&body)
+                .position("1")
+                .published(),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -1106,12 +1084,7 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
     let used = editor.get(&format!("/admin/media/{id}")).await;
     assert_contains(&used.body, "Our concerts</a> (in a page&#39;s text)");
     assert_contains(&used.body, "Evening concert</a> (in the text)");
-    let res = editor
-        .post_form(
-            &format!("/admin/media/{id}/delete"),
-            &[("csrf_token", &token)],
-        )
-        .await;
+    let res = editor.confirm(&format!("/admin/media/{id}/delete")).await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert_eq!(media_count(&app), 1);
 }
@@ -1119,7 +1092,7 @@ async fn images_put_into_the_text_count_as_used(app: TestApp) {
 /// The rich editor sends one file with the token in a header and asks for JSON: the image's
 /// text-sized rendition, or the reason it was refused, with nothing stored.
 async fn the_rich_editor_uploads_with_a_header_token_and_gets_json(app: TestApp) {
-    let (client, _) = app.signed_in("author").await;
+    let (client, _) = app.signed_in(Role::Author).await;
     let token = token(&client).await;
     let headers = [
         ("X-CSRF-Token", token.as_str()),
@@ -1138,18 +1111,16 @@ async fn the_rich_editor_uploads_with_a_header_token_and_gets_json(app: TestApp)
     assert!(url.starts_with("/media/") && url.ends_with(".jpg"), "{url}");
     assert_eq!(client.get(url).await.status, StatusCode::OK);
     // In the published text the image gets every size of the same format, for phones.
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let res = editor
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Hall photo"),
-                (
-                    "body",
-                    &format!(r#"<figure><img src="{url}" width="960" height="640"></figure>"#),
-                ),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Hall photo")
+                .body(&format!(
+                    r#"<figure><img src="{url}" width="960" height="640"></figure>"#
+                ))
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);

@@ -1,6 +1,7 @@
 //! What visitors see: the list of reports, the article page, 404s, assets.
 
 use awc::http::StatusCode;
+use chronicle::accounts::Role;
 use chronicle::content::articles::SaveAction;
 use chronicle::db::schema::articles;
 use chronicle::setup;
@@ -33,7 +34,7 @@ fn set_published_at(app: &TestApp, id: i32, y: i32, m: u32, d: u32) {
 }
 
 async fn home_lists_published_reports_newest_first(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let older = app.article(&editor, "Older conference report", SaveAction::Publish);
     let newer = app.article(&editor, "Newer award ceremony", SaveAction::Publish);
     app.article(&editor, "Unfinished draft", SaveAction::Draft);
@@ -59,7 +60,7 @@ async fn home_lists_published_reports_newest_first(app: TestApp) {
 }
 
 async fn article_page_shows_title_date_views_and_share_links(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(
         &editor,
         "A commemorative event was held at the Institute",
@@ -101,7 +102,7 @@ async fn article_page_shows_title_date_views_and_share_links(app: TestApp) {
 }
 
 async fn each_visit_counts_a_view(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Counted report", SaveAction::Publish);
     let client = app.client();
     // Three readers (a reader's own reloads count once per window: see tests/api/views.rs).
@@ -124,7 +125,7 @@ async fn each_visit_counts_a_view(app: TestApp) {
 }
 
 async fn drafts_and_unknown_slugs_answer_404_with_a_real_page(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let draft = app.article(&editor, "Secret draft", SaveAction::Draft);
     let client = app.client();
     for path in [
@@ -148,7 +149,7 @@ async fn drafts_and_unknown_slugs_answer_404_with_a_real_page(app: TestApp) {
 }
 
 async fn page_numbers_are_checked(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     for i in 1..=12 {
         app.article(&editor, &format!("Report number {i}"), SaveAction::Publish);
     }

@@ -4,11 +4,13 @@
 //! editor form and public page.
 
 use awc::http::StatusCode;
+use chronicle::accounts::Role;
 use chronicle::content::sanitize;
 use libtest_mimic::Trial;
 use scraper::{ElementRef, Html, Selector};
 
 use crate::common::{TestApp, run_async};
+use crate::forms::ArticleForm;
 
 pub const TESTS: &[(&str, crate::common::TestFn)] = crate::tests![whole_corpus_through_the_form];
 
@@ -178,18 +180,16 @@ fn corpus_leaves_only_allowed_markup() {
 }
 
 async fn whole_corpus_through_the_form(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let body = corpus().join("\n");
     let res = client
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Corpus"),
-                ("summary", "All hostile inputs at once"),
-                ("body", &body),
-                ("category", ""),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Corpus")
+                .summary("All hostile inputs at once")
+                .body(&body)
+                .action("publish"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);

@@ -2,11 +2,13 @@
 
 use awc::http::StatusCode;
 use chronicle::accounts;
+use chronicle::accounts::Role;
 use chronicle::db::schema::sessions;
 use chronicle::web::SESSION_COOKIE;
 use diesel::prelude::*;
 
 use crate::common::{PASSWORD, TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::{ArticleForm, SignInForm, UserForm};
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -54,7 +56,7 @@ fn message_of(body: &str) -> String {
 }
 
 async fn wrong_email_and_wrong_password_get_the_same_message(app: TestApp) {
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     let wrong_password = app.client().sign_in(&user.email, "not the password").await;
     let wrong_email = app.client().sign_in("nobody@example.org", PASSWORD).await;
     for res in [&wrong_password, &wrong_email] {
@@ -73,7 +75,7 @@ async fn wrong_email_and_wrong_password_get_the_same_message(app: TestApp) {
 }
 
 async fn disabled_users_cannot_sign_in(app: TestApp) {
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     app.with_conn(|c| accounts::disable(c, &user.email).expect("disable"));
     let client = app.client();
     let res = client.sign_in(&user.email, PASSWORD).await;
@@ -86,7 +88,7 @@ async fn disabled_users_cannot_sign_in(app: TestApp) {
 }
 
 async fn sign_in_issues_a_fresh_http_only_lax_cookie(app: TestApp) {
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     let client = app.client();
     client.get("/admin/login").await;
     let before = client
@@ -153,17 +155,14 @@ async fn cookie_is_secure_when_the_site_is_https(app: TestApp) {
 }
 
 async fn signing_out_ends_the_session_on_the_server(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     let stolen = client.copy_cookies();
     assert_eq!(
         stolen.get("/admin").await.status,
         StatusCode::OK,
         "the copy works while signed in"
     );
-    let csrf = client.csrf().await;
-    let res = client
-        .post_form("/admin/logout", &[("csrf_token", &csrf)])
-        .await;
+    let res = client.confirm("/admin/logout").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/admin/login?signed_out=1");
     assert_contains(
@@ -188,7 +187,7 @@ async fn signing_out_ends_the_session_on_the_server(app: TestApp) {
 }
 
 async fn an_expired_session_leads_back_to_sign_in(app: TestApp) {
-    let (client, _) = app.signed_in("editor").await;
+    let (client, _) = app.signed_in(Role::Editor).await;
     assert_eq!(client.get("/admin").await.status, StatusCode::OK);
     let past = chronicle::clock::now() - chrono::TimeDelta::minutes(1);
     app.with_conn(|c| {
@@ -207,11 +206,7 @@ async fn an_expired_session_leads_back_to_sign_in(app: TestApp) {
     let res = client
         .post_form(
             "/admin/articles",
-            &[
-                ("csrf_token", "whatever"),
-                ("title", "t"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new().csrf("whatever").title("t").body(""),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -221,7 +216,7 @@ async fn an_expired_session_leads_back_to_sign_in(app: TestApp) {
 }
 
 async fn disabling_a_user_or_changing_a_password_ends_their_sessions(app: TestApp) {
-    let (client, user) = app.signed_in("editor").await;
+    let (client, user) = app.signed_in(Role::Editor).await;
     app.with_conn(|c| accounts::set_password(c, &user.email, "a brand new password").expect("set"));
     assert_eq!(client.get("/admin").await.status, StatusCode::SEE_OTHER);
     let res = client.sign_in(&user.email, "a brand new password").await;
@@ -232,7 +227,7 @@ async fn disabling_a_user_or_changing_a_password_ends_their_sessions(app: TestAp
 }
 
 async fn sign_in_only_redirects_inside_the_admin_area(app: TestApp) {
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     for (next, expected) in [
         ("https://evil.example/", "/admin"),
         ("//evil.example/admin", "/admin"),
@@ -244,12 +239,7 @@ async fn sign_in_only_redirects_inside_the_admin_area(app: TestApp) {
         let res = client
             .post_form(
                 "/admin/login",
-                &[
-                    ("email", &user.email),
-                    ("password", PASSWORD),
-                    ("csrf_token", &csrf),
-                    ("next", next),
-                ],
+                &SignInForm::new().email(&user.email).csrf(&csrf).next(next),
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -259,7 +249,7 @@ async fn sign_in_only_redirects_inside_the_admin_area(app: TestApp) {
 
 async fn repeated_failures_pause_sign_in_for_a_while(app: TestApp) {
     use chronicle::accounts::throttle;
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     let client = app.client();
     for _ in 0..throttle::ACCOUNT_LIMIT {
         let res = client.sign_in(&user.email, "wrong password!").await;
@@ -271,7 +261,7 @@ async fn repeated_failures_pause_sign_in_for_a_while(app: TestApp) {
     assert_contains(&res.body, "Too many failed sign-ins");
     assert_eq!(client.get("/admin").await.status, StatusCode::SEE_OTHER);
     // Another account from the same place is not affected.
-    let other = app.user("author");
+    let other = app.user(Role::Author);
     assert_eq!(
         app.client().sign_in(&other.email, PASSWORD).await.status,
         StatusCode::SEE_OTHER
@@ -292,7 +282,7 @@ async fn repeated_failures_pause_sign_in_for_a_while(app: TestApp) {
 
 async fn many_failures_from_one_client_pause_it(app: TestApp) {
     use chronicle::accounts::throttle;
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     let client = app.client();
     for i in 0..throttle::CLIENT_LIMIT {
         client
@@ -309,7 +299,7 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
     drop(app);
     // Untrusted: X-Forwarded-For is ignored, so varying it does not escape the limit.
     let app = TestApp::spawn(backend).await;
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     for i in 0..throttle::CLIENT_LIMIT {
         let client = app.client();
         let form = client.get("/admin/login").await;
@@ -317,12 +307,11 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
         client
             .post_form_with(
                 "/admin/login",
-                &[
-                    ("email", &format!("g{i}@example.org")),
-                    ("password", "nope-nope"),
-                    ("csrf_token", &form.csrf()),
-                    ("next", "/admin"),
-                ],
+                &SignInForm::new()
+                    .email(&format!("g{i}@example.org"))
+                    .password("nope-nope")
+                    .csrf(&form.csrf())
+                    .next("/admin"),
                 &[("X-Forwarded-For", &fake)],
             )
             .await;
@@ -332,12 +321,10 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
     let res = client
         .post_form_with(
             "/admin/login",
-            &[
-                ("email", &user.email),
-                ("password", PASSWORD),
-                ("csrf_token", &form.csrf()),
-                ("next", "/admin"),
-            ],
+            &SignInForm::new()
+                .email(&user.email)
+                .csrf(&form.csrf())
+                .next("/admin"),
             &[("X-Forwarded-For", "198.51.100.250")],
         )
         .await;
@@ -348,19 +335,18 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
         s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")]
     })
     .await;
-    let user = app.user("editor");
+    let user = app.user(Role::Editor);
     for i in 0..throttle::CLIENT_LIMIT {
         let client = app.client();
         let form = client.get("/admin/login").await;
         client
             .post_form_with(
                 "/admin/login",
-                &[
-                    ("email", &format!("g{i}@example.org")),
-                    ("password", "nope-nope"),
-                    ("csrf_token", &form.csrf()),
-                    ("next", "/admin"),
-                ],
+                &SignInForm::new()
+                    .email(&format!("g{i}@example.org"))
+                    .password("nope-nope")
+                    .csrf(&form.csrf())
+                    .next("/admin"),
                 &[("X-Forwarded-For", "198.51.100.7")],
             )
             .await;
@@ -370,12 +356,10 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
     let res = client
         .post_form_with(
             "/admin/login",
-            &[
-                ("email", &user.email),
-                ("password", PASSWORD),
-                ("csrf_token", &form.csrf()),
-                ("next", "/admin"),
-            ],
+            &SignInForm::new()
+                .email(&user.email)
+                .csrf(&form.csrf())
+                .next("/admin"),
             &[("X-Forwarded-For", "203.0.113.5")],
         )
         .await;
@@ -387,7 +371,7 @@ async fn forwarded_addresses_count_only_behind_trusted_proxies(app: TestApp) {
 }
 
 async fn administrators_manage_accounts(app: TestApp) {
-    let (admin, me) = app.signed_in("admin").await;
+    let (admin, me) = app.signed_in(Role::Admin).await;
     let form = admin.get("/admin/users/new").await;
     assert_eq!(form.status, StatusCode::OK);
     let token = form.csrf();
@@ -403,13 +387,7 @@ async fn administrators_manage_accounts(app: TestApp) {
         let res = admin
             .post_form(
                 "/admin/users",
-                &[
-                    ("csrf_token", &token),
-                    ("email", email),
-                    ("name", "New Person"),
-                    ("role", "author"),
-                    ("password", password),
-                ],
+                &UserForm::new().csrf(&token).email(email).password(password),
             )
             .await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
@@ -418,13 +396,12 @@ async fn administrators_manage_accounts(app: TestApp) {
     let res = admin
         .post_form(
             "/admin/users",
-            &[
-                ("csrf_token", &token),
-                ("email", "Reporter@Example.org"),
-                ("name", "New Reporter"),
-                ("role", "editor"),
-                ("password", "first password"),
-            ],
+            &UserForm::new()
+                .csrf(&token)
+                .email("Reporter@Example.org")
+                .name("New Reporter")
+                .role(Role::Editor)
+                .password("first password"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -450,11 +427,7 @@ async fn administrators_manage_accounts(app: TestApp) {
     let res = admin
         .post_form(
             &format!("/admin/users/{id}"),
-            &[
-                ("csrf_token", &token),
-                ("name", "New Reporter"),
-                ("role", "author"),
-            ],
+            &UserForm::new().csrf(&token).name("New Reporter"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -469,12 +442,7 @@ async fn administrators_manage_accounts(app: TestApp) {
     let res = admin
         .post_form(
             &format!("/admin/users/{id}"),
-            &[
-                ("csrf_token", &token),
-                ("name", "New Reporter"),
-                ("role", "author"),
-                ("disabled", "1"),
-            ],
+            &UserForm::new().csrf(&token).name("New Reporter").disabled(),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -490,13 +458,13 @@ async fn administrators_manage_accounts(app: TestApp) {
     let res = admin
         .post_form(
             &format!("/admin/users/{}", me.id),
-            &[("csrf_token", &token), ("name", "Me"), ("role", "editor")],
+            &UserForm::new().csrf(&token).name("Me").role(Role::Editor),
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_contains(&res.body, "without an administrator");
     // Editors do not manage accounts.
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     assert_eq!(
         editor.get("/admin/users").await.status,
         StatusCode::FORBIDDEN
@@ -504,13 +472,12 @@ async fn administrators_manage_accounts(app: TestApp) {
     let res = editor
         .post_form(
             "/admin/users",
-            &[
-                ("csrf_token", &editor.csrf().await),
-                ("email", "x@example.org"),
-                ("name", "X"),
-                ("role", "admin"),
-                ("password", "long enough pw"),
-            ],
+            &UserForm::new()
+                .csrf(&editor.csrf().await)
+                .email("x@example.org")
+                .name("X")
+                .role(Role::Admin)
+                .password("long enough pw"),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
@@ -525,7 +492,7 @@ async fn administrators_manage_accounts(app: TestApp) {
 }
 
 async fn everyone_changes_their_own_password(app: TestApp) {
-    let (author, me) = app.signed_in("author").await;
+    let (author, me) = app.signed_in(Role::Author).await;
     let stolen = author.copy_cookies();
     let form = author.get("/admin/account/password").await;
     assert_eq!(form.status, StatusCode::OK);

@@ -1,6 +1,7 @@
 //! The public site as visitors, crawlers and link unfurlers meet it: listings, previews,
 //! feeds, sitemap, search, HTTP semantics, static pages and settings.
 
+use chronicle::accounts::Role;
 use std::collections::BTreeSet;
 
 use awc::http::StatusCode;
@@ -12,6 +13,7 @@ use diesel::prelude::*;
 use scraper::{Html, Selector};
 
 use crate::common::{TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::PageForm;
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -40,7 +42,7 @@ fn at(y: i32, m: u32, d: u32) -> chrono::NaiveDateTime {
 
 /// Two categories and five reports (one draft, one scheduled), with tags and dates.
 fn world(app: &TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let lang = app.settings.language.clone();
     let (events, research) = app.with_conn(|c| {
         (
@@ -642,7 +644,7 @@ async fn search_ranks_highlights_and_survives_any_input(app: TestApp) {
     // Words match the text, never the language; and the language is matched whole: a report
     // in en-GB is not in the results of an "en" site.
     assert_contains(&client.get("/search?q=lang").await.body, "Nothing found");
-    let author = app.user("editor");
+    let author = app.user(Role::Editor);
     let volcano = app.article(&author, "Volcano expedition returns", SaveAction::Publish);
     assert_eq!(
         card_titles(&client.get("/search?q=volcano").await.body),
@@ -757,7 +759,7 @@ async fn head_and_conditional_requests(app: TestApp) {
         StatusCode::NOT_MODIFIED
     );
     // Staff pages are never cached.
-    let (staff, _) = app.signed_in("editor").await;
+    let (staff, _) = app.signed_in(Role::Editor).await;
     let admin = staff.get("/admin").await;
     assert!(admin.header("etag").is_none());
     assert_eq!(admin.header("cache-control").as_deref(), Some("no-store"));
@@ -765,41 +767,30 @@ async fn head_and_conditional_requests(app: TestApp) {
 
 async fn pages_are_compressed(app: TestApp) {
     world(&app);
-    let raw = awc::Client::default();
+    let client = app.client();
     for encoding in ["gzip", "br"] {
-        let res = raw
-            .get(format!("{}/", app.addr))
-            .insert_header(("Accept-Encoding", encoding))
-            .no_decompress()
-            .send()
-            .await
-            .expect("sent");
-        let got = res
-            .headers()
-            .get("content-encoding")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        assert_eq!(got.as_deref(), Some(encoding));
+        let res = client
+            .get_bytes("/", &[("Accept-Encoding", encoding)])
+            .await;
+        assert_eq!(res.header("content-encoding").as_deref(), Some(encoding));
     }
 }
 
 async fn static_pages_appear_in_the_menu(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let form = editor.get("/admin/pages/new").await;
     assert_eq!(form.status, StatusCode::OK);
     let csrf = form.csrf();
     let res = editor
         .post_form(
             "/admin/pages",
-            &[
-                ("csrf_token", &csrf),
-                ("title", "About the Institute"),
-                ("slug", ""),
-                ("body", "We study <script>x()</script>the Caspian."),
-                ("position", "1"),
-                ("in_menu", "1"),
-                ("published", "1"),
-            ],
+            &PageForm::new()
+                .csrf(&csrf)
+                .title("About the Institute")
+                .body("We study <script>x()</script>the Caspian.")
+                .position("1")
+                .in_menu()
+                .published(),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -816,13 +807,12 @@ async fn static_pages_appear_in_the_menu(app: TestApp) {
     let res = editor
         .post_form(
             "/admin/pages",
-            &[
-                ("csrf_token", &csrf),
-                ("title", "Sneaky"),
-                ("slug", "admin"),
-                ("body", ""),
-                ("position", ""),
-            ],
+            &PageForm::new()
+                .csrf(&csrf)
+                .title("Sneaky")
+                .slug("admin")
+                .body("")
+                .position(""),
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -830,13 +820,7 @@ async fn static_pages_appear_in_the_menu(app: TestApp) {
     let res = editor
         .post_form(
             "/admin/pages",
-            &[
-                ("csrf_token", &csrf),
-                ("title", "Hidden"),
-                ("slug", ""),
-                ("body", "x"),
-                ("position", "2"),
-            ],
+            &PageForm::new().csrf(&csrf).title("Hidden").position("2"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -861,19 +845,14 @@ async fn static_pages_appear_in_the_menu(app: TestApp) {
         .to_owned();
     let confirm = editor.get(&format!("/admin/pages/{id}/delete")).await;
     assert_contains(&confirm.body, "Do you really want to delete");
-    let res = editor
-        .post_form(
-            &format!("/admin/pages/{id}/delete"),
-            &[("csrf_token", &confirm.csrf())],
-        )
-        .await;
+    let res = editor.confirm(&format!("/admin/pages/{id}/delete")).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
         app.client().get("/about-the-institute").await.status,
         StatusCode::NOT_FOUND
     );
     // Authors do not manage pages.
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     assert_eq!(
         author.get("/admin/pages").await.status,
         StatusCode::FORBIDDEN
@@ -881,17 +860,19 @@ async fn static_pages_appear_in_the_menu(app: TestApp) {
     let res = author
         .post_form(
             "/admin/pages",
-            &[
-                ("csrf_token", &author.csrf().await),
-                ("title", "Author page"),
-            ],
+            &PageForm::new()
+                .csrf(&author.csrf().await)
+                .title("Author page")
+                .without("slug")
+                .without("body")
+                .without("position"),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 }
 
 async fn site_settings_are_for_administrators(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     assert_eq!(
         editor.get("/admin/settings").await.status,
         StatusCode::FORBIDDEN
@@ -903,7 +884,7 @@ async fn site_settings_are_for_administrators(app: TestApp) {
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let (admin, _) = app.signed_in("admin").await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
     let form = admin.get("/admin/settings").await;
     assert_eq!(form.status, StatusCode::OK);
     let csrf = form.csrf();

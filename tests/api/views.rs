@@ -2,6 +2,7 @@
 //! several instances on one database, the beacon, the daily series and its charts, and the
 //! page caches that an edit empties.
 
+use chronicle::accounts::Role;
 use std::time::Duration;
 
 use awc::http::StatusCode;
@@ -9,6 +10,7 @@ use chronicle::config::ViewCounting;
 use chronicle::content::articles::SaveAction;
 
 use crate::common::{Client, TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::ArticleForm;
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -44,7 +46,7 @@ async fn stored_views(app: &TestApp, id: i32) -> i64 {
 }
 
 async fn bots_head_drafts_and_missing_pages_never_count(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Seen by bots", SaveAction::Publish);
     let draft = app.article(&editor, "Unseen draft", SaveAction::Draft);
     let client = app.client();
@@ -71,7 +73,7 @@ async fn bots_head_drafts_and_missing_pages_never_count(app: TestApp) {
     let res = get_as(&client, "/news/no-such-report", FIREFOX).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     // A staff preview is not a view either.
-    let (staff, _) = app.signed_in("editor").await;
+    let (staff, _) = app.signed_in(Role::Editor).await;
     let preview = staff
         .get(&format!("/admin/articles/{}/preview", a.id))
         .await;
@@ -85,7 +87,7 @@ async fn bots_head_drafts_and_missing_pages_never_count(app: TestApp) {
 }
 
 async fn a_304_is_not_a_view(app: TestApp) {
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Cached by the browser", SaveAction::Publish);
     let client = app.client();
     let path = format!("/news/{}", a.slug);
@@ -124,7 +126,7 @@ async fn a_304_is_not_a_view(app: TestApp) {
 
 async fn a_reader_counts_once_per_window(app: TestApp) {
     assert_eq!(app.settings.view_dedup_secs, 1800, "the default window");
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Reloaded often", SaveAction::Publish);
     let client = app.client();
     let path = format!("/news/{}", a.slug);
@@ -148,7 +150,7 @@ async fn a_reader_counts_once_per_window(app: TestApp) {
 
 async fn a_zero_window_counts_every_view(_app: TestApp) {
     let app = TestApp::spawn_with(_app.backend, |s| s.view_dedup_secs = 0).await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Every view", SaveAction::Publish);
     let client = app.client();
     for n in 1..=5 {
@@ -169,7 +171,7 @@ async fn views_are_written_in_batches_and_shown_before(_app: TestApp) {
         no_background_writes(s);
     })
     .await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Batched", SaveAction::Publish);
     let client = app.client();
     for _ in 0..3 {
@@ -190,7 +192,7 @@ async fn a_graceful_stop_writes_the_last_views(_app: TestApp) {
         no_background_writes(s);
     })
     .await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Read just before a restart", SaveAction::Publish);
     let client = app.client();
     get_as(&client, &format!("/news/{}", a.slug), FIREFOX).await;
@@ -212,7 +214,7 @@ async fn two_instances_on_one_database_add_up(_app: TestApp) {
             no_background_writes(s);
         })
         .await;
-    let editor = first.user("editor");
+    let editor = first.user(Role::Editor);
     let a = first.article(&editor, "Behind a load balancer", SaveAction::Publish);
     let path = format!("/news/{}", a.slug);
     for _ in 0..3 {
@@ -254,7 +256,7 @@ async fn beacon_mode_counts_by_the_beacon(_app: TestApp) {
         no_background_writes(s);
     })
     .await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let a = app.article(&editor, "Behind a caching proxy", SaveAction::Publish);
     let draft = app.article(&editor, "Not out yet", SaveAction::Draft);
     let client = app.client();
@@ -298,7 +300,7 @@ async fn the_daily_series_feeds_the_charts(_app: TestApp) {
         no_background_writes(s);
     })
     .await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let old = app.article(&editor, "Read last week", SaveAction::Publish);
     let new = app.article(&editor, "Read today", SaveAction::Publish);
     let client = app.client();
@@ -323,7 +325,7 @@ async fn the_daily_series_feeds_the_charts(_app: TestApp) {
         .format("%Y-%m-%d")
         .to_string();
 
-    let (staff, _) = app.signed_in("editor").await;
+    let (staff, _) = app.signed_in(Role::Editor).await;
     let dash = staff.get("/admin").await;
     assert_eq!(dash.status, StatusCode::OK);
     let body = &dash.body;
@@ -374,8 +376,8 @@ async fn the_daily_series_feeds_the_charts(_app: TestApp) {
 
 async fn an_edit_shows_at_once_here_and_soon_elsewhere(app: TestApp) {
     let other = app.spawn_beside(|_| {}).await;
-    let (staff, _) = app.signed_in("editor").await;
-    let editor_user = app.user("editor");
+    let (staff, _) = app.signed_in(Role::Editor).await;
+    let editor_user = app.user(Role::Editor);
     let a = app.article(&editor_user, "Before the edit", SaveAction::Publish);
     let path = format!("/news/{}", a.slug);
     let visitor = app.client();
@@ -387,16 +389,13 @@ async fn an_edit_shows_at_once_here_and_soon_elsewhere(app: TestApp) {
     let res = staff
         .save_article(
             &format!("/admin/articles/{}", a.id),
-            &[
-                ("title", "After the edit"),
-                ("slug", &a.slug),
-                ("summary", ""),
-                ("body", "<p>Changed.</p>"),
-                ("category", ""),
-                ("tags", ""),
-                ("action", "publish"),
-                ("version", &a.version.to_string()),
-            ],
+            &ArticleForm::new()
+                .title("After the edit")
+                .slug(&a.slug)
+                .body("<p>Changed.</p>")
+                .tags("")
+                .action("publish")
+                .version(&a.version.to_string()),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -419,28 +418,21 @@ async fn an_edit_shows_at_once_here_and_soon_elsewhere(app: TestApp) {
 /// The article page sent as gzip (compressed once, the count put in per request) reads
 /// exactly as the plain page, count included; a client that refuses gzip gets it plain.
 async fn the_gzip_page_is_the_page_with_its_count(app: TestApp) {
-    let author = app.user("editor");
+    let author = app.user(Role::Editor);
     let article = app.article(&author, "Compressed once", SaveAction::Publish);
-    let url = format!("{}/news/{}", app.addr, article.slug);
+    let url = format!("/news/{}", article.slug);
+    // Each request from a new client, as a stranger's would be.
     let fetch = |encoding: &'static str, agent: &'static str| {
-        let url = url.clone();
+        let (client, url) = (app.client(), url.clone());
         async move {
-            let mut res = awc::Client::default()
-                .get(&url)
-                .insert_header(("Accept-Encoding", encoding))
-                .insert_header(("User-Agent", agent))
-                .no_decompress()
-                .send()
-                .await
-                .expect("request");
-            let encoding = res
-                .headers()
-                .get("content-encoding")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned();
-            let body = res.body().limit(10_000_000).await.expect("body").to_vec();
-            (res.status(), encoding, body)
+            let res = client
+                .get_bytes(
+                    &url,
+                    &[("Accept-Encoding", encoding), ("User-Agent", agent)],
+                )
+                .await;
+            let encoding = res.header("content-encoding").unwrap_or_default();
+            (res.status, encoding, res.body)
         }
     };
     const READER: &str = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36";
@@ -467,44 +459,33 @@ async fn the_gzip_page_is_the_page_with_its_count(app: TestApp) {
 /// A listing page is kept rendered and compressed; each request puts in the cards' counts of
 /// the moment, so a view shows on the home page at once, compressed or not, with a new ETag.
 async fn kept_listing_pages_show_each_new_view(app: TestApp) {
-    let author = app.user("editor");
+    let author = app.user(Role::Editor);
     let seen = app.article(&author, "Seen report", SaveAction::Publish);
     app.article(&author, "Unseen report", SaveAction::Publish);
     const READER: &str = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36";
-    let home = format!("{}/", app.addr);
+    // Each request from a new client, as a stranger's would be.
     let fetch = |encoding: &'static str, etag: Option<String>| {
-        let home = home.clone();
+        let client = app.client();
         async move {
-            let mut req = awc::Client::default()
-                .get(&home)
-                .insert_header(("Accept-Encoding", encoding))
-                .insert_header(("User-Agent", READER))
-                .no_decompress();
-            if let Some(etag) = etag {
-                req = req.insert_header(("If-None-Match", etag));
+            let mut headers = vec![("Accept-Encoding", encoding), ("User-Agent", READER)];
+            if let Some(etag) = &etag {
+                headers.push(("If-None-Match", etag));
             }
-            let mut res = req.send().await.expect("request");
-            let header = |name: &str| {
-                res.headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("")
-                    .to_owned()
-            };
-            let (encoding, etag) = (header("content-encoding"), header("etag"));
-            let body = res.body().limit(10_000_000).await.expect("body").to_vec();
+            let res = client.get_bytes("/", &headers).await;
+            let encoding = res.header("content-encoding").unwrap_or_default();
+            let etag = res.header("etag").unwrap_or_default();
             let page = if encoding == "gzip" {
                 let mut page = String::new();
                 std::io::Read::read_to_string(
-                    &mut flate2::read::GzDecoder::new(&body[..]),
+                    &mut flate2::read::GzDecoder::new(&res.body[..]),
                     &mut page,
                 )
                 .expect("valid gzip");
                 page
             } else {
-                String::from_utf8(body).expect("utf-8")
+                String::from_utf8(res.body).expect("utf-8")
             };
-            (res.status(), encoding, etag, page)
+            (res.status, encoding, etag, page)
         }
     };
     let (status, encoding, before_etag, before) = fetch("gzip", None).await;
@@ -515,18 +496,15 @@ async fn kept_listing_pages_show_each_new_view(app: TestApp) {
         StatusCode::NOT_MODIFIED
     );
     // The 304 says what the 200 varies by, so that shared caches keep both encodings apart.
-    let res = awc::Client::default()
-        .get(&home)
-        .insert_header(("Accept-Encoding", "gzip"))
-        .insert_header(("If-None-Match", before_etag.clone()))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
-    assert_eq!(
-        res.headers().get("vary").and_then(|v| v.to_str().ok()),
-        Some("Accept-Encoding")
-    );
+    let res = app
+        .client()
+        .get_with(
+            "/",
+            &[("Accept-Encoding", "gzip"), ("If-None-Match", &before_etag)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(res.header("vary").as_deref(), Some("Accept-Encoding"));
     let client = app.client();
     let res = client
         .get_with(&format!("/news/{}", seen.slug), &[("User-Agent", READER)])

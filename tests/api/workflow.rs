@@ -1,16 +1,16 @@
-//! The editorial workflow: review, publishing, scheduling, unpublishing, archiving, deleting,
-//! and the permission matrix of every admin route.
+//! The editorial workflow: review, publishing, scheduling, unpublishing, archiving, deleting
+//! (the permission matrix of every admin route is in `permissions`).
 
 use std::time::Duration;
 
 use awc::http::StatusCode;
 use chronicle::accounts::Role;
-use chronicle::accounts::permissions::{Action, allows};
 use chronicle::content::articles::{SaveAction, Status};
 use chronicle::db::schema::articles as articles_table;
 use diesel::prelude::*;
 
 use crate::common::{Client, TestApp, TestFn, assert_contains, assert_lacks};
+use crate::forms::ArticleForm;
 use crate::tests;
 
 pub const TESTS: &[(&str, TestFn)] = tests![
@@ -21,7 +21,6 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     a_schedule_in_the_past_is_refused,
     editors_unpublish_archive_and_restore,
     deleting_asks_first_and_follows_the_rules,
-    every_admin_route_checks_the_role,
     every_save_keeps_a_revision_that_can_be_compared_and_restored,
     drafts_can_be_previewed_and_shared_by_secret_link,
     the_article_list_filters_and_pages,
@@ -45,27 +44,27 @@ async fn save(
     action: &str,
     extra: &[(&str, &str)],
 ) -> crate::common::Res {
-    let mut fields = vec![
-        ("title", title),
-        ("summary", "A summary"),
-        ("body", "Some text."),
-        ("category", ""),
-    ];
+    let mut form = ArticleForm::new()
+        .title(title)
+        .summary("A summary")
+        .body("Some text.")
+        .action(action);
     let version;
     if path != "/admin/articles" {
         version = client
             .get(&format!("{path}/edit"))
             .await
             .input_value("version");
-        fields.push(("version", &version));
+        form = form.version(&version);
     }
-    fields.push(("action", action));
-    fields.extend_from_slice(extra);
-    client.save_article(path, &fields).await
+    for (k, v) in extra {
+        form = form.field(k, v);
+    }
+    client.save_article(path, &form).await
 }
 
 async fn author_submits_for_review_and_an_editor_publishes(app: TestApp) {
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     let res = save(
         &author,
         "/admin/articles",
@@ -105,7 +104,7 @@ async fn author_submits_for_review_and_an_editor_publishes(app: TestApp) {
     .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let list = editor.get("/admin/articles?status=review").await;
     assert_contains(&list.body, "In review");
     assert_contains(&list.body, "Field trip to Qobustan rocks");
@@ -137,11 +136,11 @@ async fn author_submits_for_review_and_an_editor_publishes(app: TestApp) {
     let res = author
         .save_article(
             &path,
-            &[
-                ("title", "Changed by the author"),
-                ("version", &version),
-                ("action", "review"),
-            ],
+            &ArticleForm::new()
+                .title("Changed by the author")
+                .version(&version)
+                .action("review")
+                .body(""),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
@@ -156,7 +155,7 @@ fn an_hour_from_now_local(app: &TestApp, hours: i64) -> String {
 }
 
 async fn scheduled_reports_go_live_by_themselves(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let when = an_hour_from_now_local(&app, 1);
     let res = save(
         &editor,
@@ -235,7 +234,7 @@ async fn the_scheduler_runs_inside_the_server(app: TestApp) {
     drop(app);
     let app =
         TestApp::spawn_with(backend, |s| s.scheduler_every = Duration::from_millis(100)).await;
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let article = app.article(&editor, "Due a second ago", SaveAction::Draft);
     let due = chronicle::clock::now() - chrono::TimeDelta::seconds(1);
     app.with_conn(|c| {
@@ -263,7 +262,7 @@ async fn schedule_times_are_entered_in_the_site_time_zone(app: TestApp) {
     let backend = app.backend;
     drop(app);
     let app = TestApp::spawn_with(backend, |s| s.timezone = chrono_tz::Tz::Asia__Baku).await;
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let res = save(
         &editor,
         "/admin/articles",
@@ -285,7 +284,7 @@ async fn schedule_times_are_entered_in_the_site_time_zone(app: TestApp) {
 }
 
 async fn a_schedule_in_the_past_is_refused(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let past = an_hour_from_now_local(&app, -1);
     for (value, message) in [
         (past.as_str(), "in the past"),
@@ -308,7 +307,7 @@ async fn a_schedule_in_the_past_is_refused(app: TestApp) {
 }
 
 async fn editors_unpublish_archive_and_restore(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let res = save(&editor, "/admin/articles", "Annual report", "publish", &[]).await;
     let id = id_of(&res);
     let path = format!("/admin/articles/{id}");
@@ -346,12 +345,12 @@ async fn editors_unpublish_archive_and_restore(app: TestApp) {
     save(&editor, &path, "Annual report", "draft", &[]).await;
     assert_eq!(app.reload(id).status(), Status::Draft);
     // An author cannot take down a published report of theirs either.
-    let (author, me) = app.signed_in("author").await;
+    let (author, me) = app.signed_in(Role::Author).await;
     let mine = app.article(&me, "Author's published note", SaveAction::Publish);
     let res = author
         .save_article(
             &format!("/admin/articles/{}", mine.id),
-            &[("title", "x"), ("version", "1"), ("action", "draft")],
+            &ArticleForm::new().title("x").version("1").body(""),
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
@@ -359,9 +358,9 @@ async fn editors_unpublish_archive_and_restore(app: TestApp) {
 }
 
 async fn deleting_asks_first_and_follows_the_rules(app: TestApp) {
-    let (author, me) = app.signed_in("author").await;
+    let (author, me) = app.signed_in(Role::Author).await;
     let own = app.article(&me, "My draft to delete", SaveAction::Draft);
-    let editor_user = app.user("editor");
+    let editor_user = app.user(Role::Editor);
     let theirs = app.article(&editor_user, "Editor's draft", SaveAction::Draft);
     let confirm = author
         .get(&format!("/admin/articles/{}/delete", own.id))
@@ -369,414 +368,37 @@ async fn deleting_asks_first_and_follows_the_rules(app: TestApp) {
     assert_eq!(confirm.status, StatusCode::OK);
     assert_contains(&confirm.body, "Do you really want to delete");
     let res = author
-        .post_form(
-            &format!("/admin/articles/{}/delete", own.id),
-            &[("csrf_token", &confirm.csrf())],
-        )
+        .confirm(&format!("/admin/articles/{}/delete", own.id))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(app.article_count(), 1);
     let res = author
-        .post_form(
-            &format!("/admin/articles/{}/delete", theirs.id),
-            &[("csrf_token", &confirm.csrf())],
-        )
+        .confirm(&format!("/admin/articles/{}/delete", theirs.id))
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(app.article_count(), 1);
-    let (editor, _) = app.signed_in("editor").await;
-    let token = editor.csrf().await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let res = editor
-        .post_form(
-            &format!("/admin/articles/{}/delete", theirs.id),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("/admin/articles/{}/delete", theirs.id))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(app.article_count(), 0);
     assert_eq!(
-        editor
-            .post_form("/admin/articles/999/delete", &[("csrf_token", &token)])
-            .await
-            .status,
+        editor.confirm("/admin/articles/999/delete").await.status,
         StatusCode::NOT_FOUND
     );
 }
 
-/// Every admin route, the permission it needs, and a valid request for it.
-struct Route {
-    method: &'static str,
-    path: String,
-    needs: Action,
-    /// What an allowed request gets, when not 200 for GET and 303 for POST.
-    ok: Option<StatusCode>,
-    form: Vec<(&'static str, String)>,
-}
-
-async fn every_admin_route_checks_the_role(app: TestApp) {
-    let owner = app.user("editor");
-    let target = app.article(&owner, "Someone else's draft", SaveAction::Draft);
-    let page_id = app.with_conn(|c| {
-        chronicle::content::pages::create(
-            c,
-            "en",
-            &chronicle::content::pages::PageInput {
-                title: "Contact".into(),
-                in_menu: true,
-                published: true,
-                ..Default::default()
-            },
-        )
-        .expect("page")
-        .id
-    });
-    // A file uploaded by someone else (rows only: these routes do not read the stored file).
-    let media_id = app.with_conn(|c| {
-        chronicle::media::library::insert(
-            c,
-            &chronicle::media::library::NewMedia {
-                hash: "ab".repeat(32),
-                kind: chronicle::media::library::Kind::Image,
-                mime: "image/jpeg".into(),
-                storage_key: format!("ab/{}-800.jpg", "ab".repeat(32)),
-                original_name: "matrix.jpg".into(),
-                byte_size: 1000,
-                width: Some(800),
-                height: Some(600),
-                uploaded_by: owner.id,
-            },
-            &[],
-        )
-        .expect("media")
-        .id
-    });
-    let article_form = |title: &str| {
-        vec![
-            ("title", title.to_owned()),
-            ("summary", String::new()),
-            ("body", "x".into()),
-            ("category", String::new()),
-            ("action", "draft".into()),
-        ]
-    };
-    let routes = vec![
-        Route {
-            method: "GET",
-            path: "/admin".into(),
-            needs: Action::ViewAdmin,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/articles/new".into(),
-            needs: Action::CreateArticle,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "POST",
-            path: "/admin/articles".into(),
-            needs: Action::CreateArticle,
-            ok: None,
-            form: article_form("Matrix draft"),
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/articles/{}/edit", target.id),
-            needs: Action::EditAny,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "POST",
-            path: format!("/admin/articles/{}", target.id),
-            needs: Action::EditAny,
-            ok: None,
-            form: {
-                let mut f = article_form("Someone else's draft");
-                f.push(("version", "VERSION".into()));
-                f
-            },
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/articles/{}/stats", target.id),
-            needs: Action::EditAny,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/articles/{}/delete", target.id),
-            needs: Action::EditAny,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/pages".into(),
-            needs: Action::ManagePages,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/pages/new".into(),
-            needs: Action::ManagePages,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "POST",
-            path: "/admin/pages".into(),
-            needs: Action::ManagePages,
-            ok: None,
-            form: vec![
-                ("title", "Matrix page".into()),
-                ("body", "x".into()),
-                ("position", "0".into()),
-            ],
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/pages/{page_id}/edit"),
-            needs: Action::ManagePages,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/pages/{page_id}/delete"),
-            needs: Action::ManagePages,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/articles/{}/media", target.id),
-            needs: Action::EditAny,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "POST",
-            path: format!("/admin/articles/{}/media", target.id),
-            needs: Action::EditAny,
-            ok: None,
-            form: vec![("featured", String::new())],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/media".into(),
-            needs: Action::UploadMedia,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/media/{media_id}"),
-            needs: Action::ManageAnyMedia,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "POST",
-            path: format!("/admin/media/{media_id}"),
-            needs: Action::ManageAnyMedia,
-            ok: None,
-            form: vec![("alt", "Matrix alt text".into())],
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/media/{media_id}/delete"),
-            needs: Action::ManageAnyMedia,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/settings".into(),
-            needs: Action::ManageSettings,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "POST",
-            path: "/admin/settings".into(),
-            needs: Action::ManageSettings,
-            ok: None,
-            form: vec![("name", "Matrix Institute".into())],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/articles".into(),
-            needs: Action::ViewAdmin,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/articles/{}/revisions", target.id),
-            needs: Action::EditAny,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: format!(
-                "/admin/articles/{}/revisions/compare?from=1&to=1",
-                target.id
-            ),
-            needs: Action::EditAny,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/articles/{}/preview", target.id),
-            needs: Action::EditAny,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "POST",
-            path: format!("/admin/articles/{}/presence", target.id),
-            needs: Action::EditAny,
-            ok: Some(StatusCode::OK),
-            form: vec![],
-        },
-        Route {
-            method: "POST",
-            path: format!("/admin/articles/{}/preview-links", target.id),
-            needs: Action::EditAny,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/audit".into(),
-            needs: Action::ViewAudit,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/categories".into(),
-            needs: Action::ManageTaxonomy,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/tags".into(),
-            needs: Action::ManageTaxonomy,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/users".into(),
-            needs: Action::ManageUsers,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/users/new".into(),
-            needs: Action::ManageUsers,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/users/{}/edit", owner.id),
-            needs: Action::ManageUsers,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: format!("/admin/users/{}/delete", owner.id),
-            needs: Action::ManageUsers,
-            ok: None,
-            form: vec![],
-        },
-        Route {
-            method: "GET",
-            path: "/admin/account/password".into(),
-            needs: Action::ViewAdmin,
-            ok: None,
-            form: vec![],
-        },
-    ];
-    for role in [
-        None,
-        Some(Role::Author),
-        Some(Role::Editor),
-        Some(Role::Admin),
-    ] {
-        let client = match role {
-            None => app.client(),
-            Some(r) => app.signed_in(r.as_str()).await.0,
-        };
-        for route in &routes {
-            let before = (app.article_count(), app.reload(target.id).version);
-            let res = if route.method == "GET" {
-                client.get(&route.path).await
-            } else {
-                let token = match role {
-                    Some(_) => client.csrf().await,
-                    None => "no-session".to_owned(),
-                };
-                let version = app.reload(target.id).version.to_string();
-                let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
-                for (k, v) in &route.form {
-                    form.push((k, if v == "VERSION" { &version } else { v }));
-                }
-                client.post_form(&route.path, &form).await
-            };
-            let label = format!("{} {} as {:?}", route.method, route.path, role);
-            match role {
-                None => {
-                    assert_eq!(res.status, StatusCode::SEE_OTHER, "{label}");
-                    assert!(res.location().starts_with("/admin/login"), "{label}");
-                }
-                Some(r) if allows(r, route.needs) => {
-                    let ok = res.status
-                        == route.ok.unwrap_or(if route.method == "GET" {
-                            StatusCode::OK
-                        } else {
-                            StatusCode::SEE_OTHER
-                        });
-                    assert!(ok, "{label}: {} {}", res.status, res.body);
-                }
-                Some(_) => {
-                    assert_eq!(res.status, StatusCode::FORBIDDEN, "{label}");
-                    assert_contains(&res.body, "You are not allowed to do this");
-                    assert_eq!(
-                        (app.article_count(), app.reload(target.id).version),
-                        before,
-                        "{label} changed nothing"
-                    );
-                }
-            }
-        }
-    }
-}
-
 async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: TestApp) {
-    let (editor, me) = app.signed_in("editor").await;
+    let (editor, me) = app.signed_in(Role::Editor).await;
     let res = editor
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "First title"),
-                ("summary", "One"),
-                ("body", "Alpha paragraph.\n\nBeta paragraph."),
-                ("tags", "a, b"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("First title")
+                .summary("One")
+                .body("Alpha paragraph.\n\nBeta paragraph.")
+                .tags("a, b"),
         )
         .await;
     let id = id_of(&res);
@@ -784,14 +406,12 @@ async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: Test
     let res = editor
         .save_article(
             &path,
-            &[
-                ("title", "Second title"),
-                ("summary", "One"),
-                ("body", "Alpha paragraph.\n\nGamma paragraph."),
-                ("tags", "a, c"),
-                ("version", "1"),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Second title")
+                .summary("One")
+                .body("Alpha paragraph.\n\nGamma paragraph.")
+                .tags("a, c")
+                .version("1"),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -853,7 +473,7 @@ async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: Test
     assert_contains(&res.body, "saved again meanwhile");
     assert_eq!(app.reload(id).version, 3);
     // Someone who may not edit the article may not see its history either.
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     assert_eq!(
         author.get(&format!("{path}/revisions")).await.status,
         StatusCode::FORBIDDEN
@@ -869,16 +489,14 @@ async fn every_save_keeps_a_revision_that_can_be_compared_and_restored(app: Test
 }
 
 async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let res = editor
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Embargoed findings"),
-                ("summary", "Not yet"),
-                ("body", "Secret <b>results</b>."),
-                ("action", "draft"),
-            ],
+            &ArticleForm::new()
+                .title("Embargoed findings")
+                .summary("Not yet")
+                .body("Secret <b>results</b>."),
         )
         .await;
     let id = id_of(&res);
@@ -896,26 +514,20 @@ async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
         app.client().get(&format!("{path}/preview")).await.status,
         StatusCode::SEE_OTHER
     );
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     assert_eq!(
         author.get(&format!("{path}/preview")).await.status,
         StatusCode::FORBIDDEN
     );
-    let token = editor.csrf().await;
     assert_eq!(
         author
-            .post_form(
-                &format!("{path}/preview-links"),
-                &[("csrf_token", &author.csrf().await)]
-            )
+            .confirm(&format!("{path}/preview-links"))
             .await
             .status,
         StatusCode::FORBIDDEN
     );
 
-    let res = editor
-        .post_form(&format!("{path}/preview-links"), &[("csrf_token", &token)])
-        .await;
+    let res = editor.confirm(&format!("{path}/preview-links")).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let edit = editor.get(&res.location()).await;
     let marker = format!("{}/preview/", app.addr);
@@ -950,10 +562,7 @@ async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
         );
     }
     let res = editor
-        .post_form(
-            &format!("{path}/preview-links/revoke"),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("{path}/preview-links/revoke"))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -963,8 +572,8 @@ async fn drafts_can_be_previewed_and_shared_by_secret_link(app: TestApp) {
 }
 
 async fn the_article_list_filters_and_pages(app: TestApp) {
-    let (editor, me) = app.signed_in("editor").await;
-    let other = app.user("author");
+    let (editor, me) = app.signed_in(Role::Editor).await;
+    let other = app.user(Role::Author);
     for i in 1..=55 {
         app.article(&me, &format!("Bulk report {i:02}"), SaveAction::Draft);
     }
@@ -1003,24 +612,20 @@ async fn the_article_list_filters_and_pages(app: TestApp) {
 }
 
 async fn the_audit_log_records_who_did_what(app: TestApp) {
-    let (editor, editor_user) = app.signed_in("editor").await;
+    let (editor, editor_user) = app.signed_in(Role::Editor).await;
     app.client()
         .sign_in("intruder@example.org", "letmein-please")
         .await;
     let res = save(&editor, "/admin/articles", "Audited report", "publish", &[]).await;
     let id = id_of(&res);
-    let confirm = editor.get(&format!("/admin/articles/{id}/delete")).await;
     editor
-        .post_form(
-            &format!("/admin/articles/{id}/delete"),
-            &[("csrf_token", &confirm.csrf())],
-        )
+        .confirm(&format!("/admin/articles/{id}/delete"))
         .await;
     assert_eq!(
         editor.get("/admin/audit").await.status,
         StatusCode::FORBIDDEN
     );
-    let (admin, _) = app.signed_in("admin").await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
     let log = admin.get("/admin/audit").await;
     assert_eq!(log.status, StatusCode::OK);
     for expected in [
@@ -1038,7 +643,7 @@ async fn the_audit_log_records_who_did_what(app: TestApp) {
 }
 
 async fn editors_manage_categories_and_tags(app: TestApp) {
-    let (editor, _) = app.signed_in("editor").await;
+    let (editor, _) = app.signed_in(Role::Editor).await;
     let token = editor.csrf().await;
     let res = editor
         .post_form(
@@ -1070,12 +675,12 @@ async fn editors_manage_categories_and_tags(app: TestApp) {
     let res = editor
         .save_article(
             "/admin/articles",
-            &[
-                ("title", "Talk on glaciers"),
-                ("category", &cat_id.to_string()),
-                ("tags", "glaciers, climate"),
-                ("action", "publish"),
-            ],
+            &ArticleForm::new()
+                .title("Talk on glaciers")
+                .category(&cat_id.to_string())
+                .tags("glaciers, climate")
+                .action("publish")
+                .body(""),
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -1120,10 +725,7 @@ async fn editors_manage_categories_and_tags(app: TestApp) {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(visitor.get("/tag/ice-sheets").await.status, StatusCode::OK);
     let res = editor
-        .post_form(
-            &format!("/admin/tags/{glaciers}/delete"),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("/admin/tags/{glaciers}/delete"))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -1136,10 +738,7 @@ async fn editors_manage_categories_and_tags(app: TestApp) {
         .await;
     assert_contains(&confirm.body, "its reports stay");
     let res = editor
-        .post_form(
-            &format!("/admin/categories/{cat_id}/delete"),
-            &[("csrf_token", &confirm.csrf())],
-        )
+        .confirm(&format!("/admin/categories/{cat_id}/delete"))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -1151,24 +750,19 @@ async fn editors_manage_categories_and_tags(app: TestApp) {
         StatusCode::NOT_FOUND
     );
     // Authors do not.
-    let (author, _) = app.signed_in("author").await;
+    let (author, _) = app.signed_in(Role::Author).await;
     assert_eq!(
         author.get("/admin/categories").await.status,
         StatusCode::FORBIDDEN
     );
-    let res = author
-        .post_form(
-            "/admin/tags/1/delete",
-            &[("csrf_token", &author.csrf().await)],
-        )
-        .await;
+    let res = author.confirm("/admin/tags/1/delete").await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 }
 
 async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
-    let (admin, me) = app.signed_in("admin").await;
-    let (author, leaving) = app.signed_in("author").await;
-    let heir = app.user("editor");
+    let (admin, me) = app.signed_in(Role::Admin).await;
+    let (author, leaving) = app.signed_in(Role::Author).await;
+    let heir = app.user(Role::Editor);
     let written = app.article(&leaving, "Written by the leaver", SaveAction::Draft);
     let photo = app.with_conn(|c| {
         chronicle::media::library::insert(
@@ -1205,7 +799,7 @@ async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
 
     // With reports and nobody to take them, nothing happens.
     let token = admin.csrf().await;
-    let res = admin.post_form(&delete, &[("csrf_token", &token)]).await;
+    let res = admin.confirm(&delete).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_contains(
         &res.body,
@@ -1227,10 +821,7 @@ async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
 
     // Nobody deletes themselves.
     let res = admin
-        .post_form(
-            &format!("/admin/users/{}/delete", me.id),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("/admin/users/{}/delete", me.id))
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_contains(&res.body, "You cannot delete your own account");
@@ -1268,14 +859,11 @@ async fn admins_delete_users_and_hand_their_reports_over(app: TestApp) {
     assert_contains(&log.body, "deleted user");
     assert_contains(&log.body, &leaving.email);
     // Someone without reports goes after a plain confirmation.
-    let idle = app.user("author");
+    let idle = app.user(Role::Author);
     let page = admin.get(&format!("/admin/users/{}/delete", idle.id)).await;
     assert_lacks(&page.body, "Who takes");
     let res = admin
-        .post_form(
-            &format!("/admin/users/{}/delete", idle.id),
-            &[("csrf_token", &token)],
-        )
+        .confirm(&format!("/admin/users/{}/delete", idle.id))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
