@@ -527,7 +527,7 @@ async fn views_of_a_deleted_article_are_dropped_and_days_add_up(app: TestApp) {
     use chronicle::db::schema::articles;
     use diesel::prelude::*;
 
-    let editor = app.user("editor");
+    let editor = app.user(Role::Editor);
     let kept = app.article(&editor, "Kept", SaveAction::Publish);
     let gone = app.article(&editor, "Deleted meanwhile", SaveAction::Publish);
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).expect("a date");

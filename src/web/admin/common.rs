@@ -3,13 +3,16 @@
 //! redirect after a POST.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use diesel::QueryResult;
+
 use crate::content::{ContentError, FieldErrors};
+use crate::db::DbConn;
 use crate::web::AppState;
-use crate::web::auth::Staff;
+use crate::web::auth::{Staff, StaffForm};
 use crate::web::csrf;
 use crate::web::error::AppError;
 use crate::web::flash;
@@ -37,6 +40,30 @@ pub fn see_other(to: &str) -> HttpResponse {
 /// An id from the path; anything else is a page that does not exist.
 pub fn parse_id(raw: &str) -> Result<i32, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
+}
+
+/// How a domain module finds a row by id.
+pub type Find<T> = fn(&mut DbConn, i32) -> QueryResult<Option<T>>;
+
+/// The row `find` gives for `id`; a missing one is a page that does not exist.
+pub async fn found<T: Send + 'static>(
+    state: &AppState,
+    id: i32,
+    find: Find<T>,
+) -> Result<T, AppError> {
+    state
+        .db(move |conn| find(conn, id)?.ok_or(AppError::NotFound))
+        .await
+}
+
+/// The id in the path and the row `find` gives for it (404 for either missing).
+pub async fn found_at<T: Send + 'static>(
+    state: &AppState,
+    raw_id: &str,
+    find: Find<T>,
+) -> Result<(i32, T), AppError> {
+    let id = parse_id(raw_id)?;
+    Ok((id, found(state, id, find).await?))
 }
 
 /// The page that asks before deleting.
@@ -67,6 +94,79 @@ impl ConfirmDelete {
             back_url,
         })
     }
+}
+
+/// Something staff delete after a confirmation page (`GET …/{id}/delete`, then a `POST` to the
+/// same address): [`confirm_delete`] and [`delete`] are the two handlers for every such thing,
+/// and this says what differs: who may, what it is called, how it goes.
+// Actix runs handlers on one thread, so the futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Deletable: Sized + 'static {
+    /// The confirmation page's title, e.g. "Delete page".
+    const TITLE: &'static str;
+    /// The audit log's verb, e.g. "deleted page".
+    const AUDIT: &'static str;
+    /// Where the browser goes once it is deleted.
+    const BACK_TO: &'static str;
+    /// The thing with id `id`, if this person may delete it; the error to show otherwise.
+    async fn load(state: &AppState, staff: &Staff, id: i32) -> Result<Self, AppError>;
+    /// Why it cannot go now, if it cannot (asked before the confirmation page).
+    async fn refusal(&self, _state: &AppState, _id: i32) -> Result<(), AppError> {
+        Ok(())
+    }
+    /// What the confirmation page says will go, e.g. "the page “Contact” (/contact)".
+    fn what(&self) -> String;
+    /// Where "Cancel" leads from the confirmation page.
+    fn back_url(id: i32) -> String;
+    /// Deletes it (or says why not, if that changed since the confirmation).
+    async fn delete(&self, state: &AppState, id: i32) -> Result<(), AppError>;
+    /// What it was, for the audit log.
+    fn subject(&self, id: i32) -> String;
+    /// Whether the public site showed it (its caches are rebuilt).
+    fn was_public(&self) -> bool;
+    /// The message after the deletion.
+    fn gone(&self) -> String;
+}
+
+/// `GET …/{id}/delete`: the page that asks before deleting a [`Deletable`].
+pub async fn confirm_delete<D: Deletable>(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let thing = D::load(&state, &staff, id).await?;
+    thing.refusal(&state, id).await?;
+    ConfirmDelete::page(
+        &state,
+        &staff,
+        D::TITLE,
+        thing.what(),
+        req.path().to_owned(),
+        D::back_url(id),
+    )
+}
+
+/// `POST …/{id}/delete`: deletes a [`Deletable`], then [`Deleted::finish`].
+pub async fn delete<D: Deletable>(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, .. }: StaffForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let thing = D::load(&state, &staff, id).await?;
+    thing.delete(&state, id).await?;
+    Deleted {
+        audit: D::AUDIT,
+        subject: thing.subject(id),
+        was_public: thing.was_public(),
+        message: thing.gone(),
+        back_to: D::BACK_TO,
+    }
+    .finish(&state, &req, &staff)
+    .await
 }
 
 /// What a deletion that went through leaves behind: the audit entry, a fresh public site if

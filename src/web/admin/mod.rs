@@ -15,6 +15,11 @@ pub mod taxonomy;
 pub mod users;
 
 use actix_web::dev::Handler;
+
+use crate::content::articles::Article;
+use crate::content::categories::Category;
+use crate::content::pages::Page;
+use crate::media::library::Media;
 use actix_web::{FromRequest, Responder, web};
 
 /// One address of the staff area: the method and the path pattern under `/admin`.
@@ -99,8 +104,8 @@ fn register(r: &mut Registrar<'_>) {
         .post("/articles", articles::create)
         .get("/articles/{id}/edit", articles::edit_form)
         .post("/articles/{id}", articles::update)
-        .get("/articles/{id}/delete", articles::confirm_delete)
-        .post("/articles/{id}/delete", articles::delete)
+        .get("/articles/{id}/delete", common::confirm_delete::<Article>)
+        .post("/articles/{id}/delete", common::delete::<Article>)
         .get("/articles/{id}/revisions", revisions::list)
         .post("/articles/{id}/presence", articles::heartbeat)
         .get("/articles/{id}/stats", stats::article)
@@ -123,15 +128,18 @@ fn register(r: &mut Registrar<'_>) {
         .get("/pages/new", pages::new_form)
         .get("/pages/{id}/edit", pages::edit_form)
         .post("/pages/{id}", pages::update)
-        .get("/pages/{id}/delete", pages::confirm_delete)
-        .post("/pages/{id}/delete", pages::delete)
+        .get("/pages/{id}/delete", common::confirm_delete::<Page>)
+        .post("/pages/{id}/delete", common::delete::<Page>)
         .get("/audit", audit::list)
         .get("/categories", taxonomy::list)
         .post("/categories", taxonomy::create)
         .get("/categories/{id}/edit", taxonomy::edit_form)
         .post("/categories/{id}", taxonomy::update)
-        .get("/categories/{id}/delete", taxonomy::confirm_delete)
-        .post("/categories/{id}/delete", taxonomy::delete)
+        .get(
+            "/categories/{id}/delete",
+            common::confirm_delete::<Category>,
+        )
+        .post("/categories/{id}/delete", common::delete::<Category>)
         .get("/tags", taxonomy::tags_list)
         .post("/tags/{id}", taxonomy::rename_tag)
         .post("/tags/{id}/delete", taxonomy::delete_tag)
@@ -150,8 +158,8 @@ fn register(r: &mut Registrar<'_>) {
         .post("/media", media::upload)
         .get("/media/{id}", media::show)
         .post("/media/{id}", media::update)
-        .get("/media/{id}/delete", media::confirm_delete)
-        .post("/media/{id}/delete", media::delete)
+        .get("/media/{id}/delete", common::confirm_delete::<Media>)
+        .post("/media/{id}/delete", common::delete::<Media>)
         .get("/articles/{id}/media", media::article_media)
         .post("/articles/{id}/media", media::save_article_media);
 }

@@ -9,7 +9,7 @@ use crate::accounts::permissions::Action;
 use crate::content::pages::{self, Page, PageInput};
 use crate::content::{ContentError, FieldErrors};
 use crate::web::AppState;
-use crate::web::admin::common::{self, ConfirmDelete, Deleted};
+use crate::web::admin::common::{self, Deletable};
 use crate::web::auth::Staff;
 use crate::web::auth::StaffForm;
 use crate::web::error::AppError;
@@ -182,10 +182,7 @@ pub async fn edit_form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManagePages)?;
-    let id = common::parse_id(&path)?;
-    let page = state
-        .db(move |conn| pages::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
+    let (id, page) = common::found_at(&state, &path, pages::find).await?;
     let input = PageInput {
         title: page.title.clone(),
         slug: page.slug.clone(),
@@ -256,45 +253,40 @@ pub async fn update(
     .await
 }
 
-pub async fn confirm_delete(
-    state: web::Data<AppState>,
-    staff: Staff,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    staff.require(Action::ManagePages)?;
-    let id = common::parse_id(&path)?;
-    let page = state
-        .db(move |conn| pages::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
-    ConfirmDelete::page(
-        &state,
-        &staff,
-        "Delete page",
-        format!("the page “{}” (/{})", page.title, page.slug),
-        format!("/admin/pages/{id}/delete"),
-        format!("/admin/pages/{id}/edit"),
-    )
-}
+impl Deletable for Page {
+    const TITLE: &'static str = "Delete page";
+    const AUDIT: &'static str = "deleted page";
+    const BACK_TO: &'static str = "/admin/pages";
 
-pub async fn delete(
-    req: actix_web::HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
-) -> Result<HttpResponse, AppError> {
-    staff.require(Action::ManagePages)?;
-    let id = common::parse_id(&path)?;
-    let removed = state.db(move |conn| Ok(pages::delete(conn, id)?)).await?;
-    if removed == 0 {
-        return Err(AppError::NotFound);
+    async fn load(state: &AppState, staff: &Staff, id: i32) -> Result<Self, AppError> {
+        staff.require(Action::ManagePages)?;
+        common::found(state, id, pages::find).await
     }
-    Deleted {
-        audit: "deleted page",
-        subject: format!("page {id}"),
-        was_public: true,
-        message: "The page was deleted.".to_owned(),
-        back_to: "/admin/pages",
+
+    fn what(&self) -> String {
+        format!("the page “{}” (/{})", self.title, self.slug)
     }
-    .finish(&state, &req, &staff)
-    .await
+
+    fn back_url(id: i32) -> String {
+        format!("/admin/pages/{id}/edit")
+    }
+
+    async fn delete(&self, state: &AppState, id: i32) -> Result<(), AppError> {
+        match state.db(move |conn| Ok(pages::delete(conn, id)?)).await? {
+            0 => Err(AppError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
+    fn subject(&self, _id: i32) -> String {
+        format!("{} (/{})", self.title, self.slug)
+    }
+
+    fn was_public(&self) -> bool {
+        true
+    }
+
+    fn gone(&self) -> String {
+        "The page was deleted.".to_owned()
+    }
 }

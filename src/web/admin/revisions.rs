@@ -19,10 +19,7 @@ use crate::web::flash;
 use crate::web::render::{Layout, render};
 
 async fn article_for(state: &AppState, staff: &Staff, raw_id: &str) -> Result<Article, AppError> {
-    let id: i32 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    let article = state
-        .db(move |conn| articles::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
+    let (_, article) = common::found_at(state, raw_id, articles::find).await?;
     let role = staff.user.role();
     if !permissions::may_edit_article(
         role,

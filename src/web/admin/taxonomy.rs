@@ -10,7 +10,7 @@ use crate::content::FieldErrors;
 use crate::content::categories::{self, Category, CategoryInput};
 use crate::content::tags::{self, Tag};
 use crate::web::AppState;
-use crate::web::admin::common::{self, ConfirmDelete, Deleted};
+use crate::web::admin::common::{self, Deletable, Deleted};
 use crate::web::auth::Staff;
 use crate::web::auth::StaffForm;
 use crate::web::error::AppError;
@@ -116,10 +116,7 @@ pub async fn edit_form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::ManageTaxonomy)?;
-    let id = common::parse_id(&path)?;
-    let c = state
-        .db(move |conn| categories::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
+    let (id, c) = common::found_at(&state, &path, categories::find).await?;
     let input = CategoryInput {
         name: c.name,
         slug: c.slug,
@@ -187,56 +184,48 @@ pub async fn update(
     .await
 }
 
-pub async fn confirm_delete(
-    state: web::Data<AppState>,
-    staff: Staff,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    staff.require(Action::ManageTaxonomy)?;
-    let id = common::parse_id(&path)?;
-    let c = state
-        .db(move |conn| categories::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
-    ConfirmDelete::page(
-        &state,
-        &staff,
-        "Delete category",
+impl Deletable for Category {
+    const TITLE: &'static str = "Delete category";
+    const AUDIT: &'static str = "deleted category";
+    const BACK_TO: &'static str = "/admin/categories";
+
+    async fn load(state: &AppState, staff: &Staff, id: i32) -> Result<Self, AppError> {
+        staff.require(Action::ManageTaxonomy)?;
+        common::found(state, id, categories::find).await
+    }
+
+    fn what(&self) -> String {
         format!(
             "the category “{}” (its reports stay, without a category)",
-            c.name
-        ),
-        format!("/admin/categories/{id}/delete"),
-        format!("/admin/categories/{id}/edit"),
-    )
-}
+            self.name
+        )
+    }
 
-pub async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
-) -> Result<HttpResponse, AppError> {
-    staff.require(Action::ManageTaxonomy)?;
-    let id = common::parse_id(&path)?;
-    let c = state
-        .db(move |conn| categories::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
-    if state
-        .db(move |conn| Ok(categories::delete(conn, id)?))
-        .await?
-        == 0
-    {
-        return Err(AppError::NotFound);
+    fn back_url(id: i32) -> String {
+        format!("/admin/categories/{id}/edit")
     }
-    Deleted {
-        audit: "deleted category",
-        subject: format!("{} (/category/{})", c.name, c.slug),
-        was_public: true,
-        message: "The category was deleted.".to_owned(),
-        back_to: "/admin/categories",
+
+    async fn delete(&self, state: &AppState, id: i32) -> Result<(), AppError> {
+        match state
+            .db(move |conn| Ok(categories::delete(conn, id)?))
+            .await?
+        {
+            0 => Err(AppError::NotFound),
+            _ => Ok(()),
+        }
     }
-    .finish(&state, &req, &staff)
-    .await
+
+    fn subject(&self, _id: i32) -> String {
+        format!("{} (/category/{})", self.name, self.slug)
+    }
+
+    fn was_public(&self) -> bool {
+        true
+    }
+
+    fn gone(&self) -> String {
+        "The category was deleted.".to_owned()
+    }
 }
 
 #[derive(Template)]

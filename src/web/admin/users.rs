@@ -190,10 +190,8 @@ fn capitalised(s: &str) -> String {
 }
 
 async fn load(state: &AppState, raw: &str) -> Result<User, AppError> {
-    let id: i32 = raw.parse().map_err(|_| AppError::NotFound)?;
-    state
-        .db(move |conn| accounts::find_by_id(conn, id)?.ok_or(AppError::NotFound))
-        .await
+    let (_, user) = common::found_at(state, raw, accounts::find_by_id).await?;
+    Ok(user)
 }
 
 pub async fn edit_form(

@@ -1,49 +1,46 @@
-//! Deleting a report: the page that asks, and `POST /admin/articles/{id}/delete`.
-
-use actix_web::{HttpRequest, HttpResponse, web};
+//! Deleting a report: what [`common::confirm_delete`](crate::web::admin::common::confirm_delete) and
+//! [`common::delete`](crate::web::admin::common::delete) need to know.
 
 use super::editable;
-use crate::content::articles;
+use crate::content::articles::{self, Article};
 use crate::web::AppState;
-use crate::web::admin::common::{self, ConfirmDelete, Deleted};
-use crate::web::auth::{Staff, StaffForm};
+use crate::web::admin::common::Deletable;
+use crate::web::auth::Staff;
 use crate::web::error::AppError;
 
-pub async fn confirm_delete(
-    state: web::Data<AppState>,
-    staff: Staff,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = common::parse_id(&path)?;
-    let article = editable(&state, &staff, id).await?;
-    ConfirmDelete::page(
-        &state,
-        &staff,
-        "Delete report",
-        format!("the report “{}” with all its tags", article.title),
-        format!("/admin/articles/{id}/delete"),
-        format!("/admin/articles/{id}/edit"),
-    )
-}
+impl Deletable for Article {
+    const TITLE: &'static str = "Delete report";
+    const AUDIT: &'static str = "deleted article";
+    const BACK_TO: &'static str = "/admin";
 
-pub async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
-) -> Result<HttpResponse, AppError> {
-    let id = common::parse_id(&path)?;
-    let article = editable(&state, &staff, id).await?;
-    state
-        .db(move |conn| Ok(articles::delete(conn, id)?))
-        .await?;
-    Deleted {
-        audit: "deleted article",
-        subject: format!("{} (/news/{})", article.title, article.slug),
-        was_public: article.is_published(),
-        message: format!("“{}” was deleted.", article.title),
-        back_to: "/admin",
+    async fn load(state: &AppState, staff: &Staff, id: i32) -> Result<Self, AppError> {
+        editable(state, staff, id).await
     }
-    .finish(&state, &req, &staff)
-    .await
+
+    fn what(&self) -> String {
+        format!("the report “{}” with all its tags", self.title)
+    }
+
+    fn back_url(id: i32) -> String {
+        format!("/admin/articles/{id}/edit")
+    }
+
+    async fn delete(&self, state: &AppState, id: i32) -> Result<(), AppError> {
+        state
+            .db(move |conn| Ok(articles::delete(conn, id)?))
+            .await?;
+        Ok(())
+    }
+
+    fn subject(&self, _id: i32) -> String {
+        format!("{} (/news/{})", self.title, self.slug)
+    }
+
+    fn was_public(&self) -> bool {
+        self.is_published()
+    }
+
+    fn gone(&self) -> String {
+        format!("“{}” was deleted.", self.title)
+    }
 }

@@ -16,7 +16,6 @@ mod save;
 use actix_web::HttpResponse;
 use actix_web::http::header;
 
-pub use delete::{confirm_delete, delete};
 pub use form::{edit_form, new_form};
 pub use list::{dashboard, list};
 pub use presence::heartbeat;
@@ -27,6 +26,7 @@ use crate::accounts::User;
 use crate::accounts::permissions;
 use crate::content::articles::{self, Article, SaveAction};
 use crate::web::AppState;
+use crate::web::admin::common;
 use crate::web::auth::Staff;
 use crate::web::error::AppError;
 
@@ -50,9 +50,7 @@ pub(super) async fn editable(
     staff: &Staff,
     id: i32,
 ) -> Result<Article, AppError> {
-    let article = state
-        .db(move |conn| articles::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
+    let article = common::found(state, id, articles::find).await?;
     if !may_edit(&staff.user, &article) {
         return Err(AppError::forbidden(if article.in_progress() {
             "You can only change your own articles. Nothing was changed."

@@ -12,7 +12,7 @@ use crate::clock;
 use crate::media::library::{self, Media, Use, Variant};
 use crate::media::{self as media_store};
 use crate::web::AppState;
-use crate::web::admin::common::{self, ConfirmDelete, Deleted};
+use crate::web::admin::common::{self, Deletable};
 use crate::web::auth::Staff;
 use crate::web::auth::StaffForm;
 use crate::web::error::AppError;
@@ -182,10 +182,7 @@ pub async fn update(
     StaffForm { staff, form }: StaffForm<DetailsForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::UploadMedia)?;
-    let id = common::parse_id(&path)?;
-    let existing = state
-        .db(move |conn| library::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
+    let (id, existing) = common::found_at(&state, &path, library::find).await?;
     require_manage(&staff, &existing)?;
     let (alt, caption, credit) = (
         form.alt.trim().to_owned(),
@@ -241,54 +238,52 @@ fn in_use_message(media: &Media, uses: &[Use]) -> String {
     )
 }
 
-pub async fn confirm_delete(
-    state: web::Data<AppState>,
-    staff: Staff,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    staff.require(Action::UploadMedia)?;
-    let id = common::parse_id(&path)?;
-    let (media, _, _, uses) = load(&state, id).await?;
-    require_manage(&staff, &media)?;
-    if !uses.is_empty() {
-        return Err(AppError::InUse(in_use_message(&media, &uses)));
-    }
-    ConfirmDelete::page(
-        &state,
-        &staff,
-        "Delete file",
-        format!("the file “{}”", media.original_name),
-        format!("/admin/media/{id}/delete"),
-        format!("/admin/media/{id}"),
-    )
-}
+impl Deletable for Media {
+    const TITLE: &'static str = "Delete file";
+    const AUDIT: &'static str = "deleted media";
+    const BACK_TO: &'static str = "/admin/media";
 
-pub async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
-) -> Result<HttpResponse, AppError> {
-    staff.require(Action::UploadMedia)?;
-    let id = common::parse_id(&path)?;
-    let media = state
-        .db(move |conn| library::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
-    require_manage(&staff, &media)?;
-    let storage = state.media.clone();
-    let outcome = state
-        .db(move |conn| media_store::delete(conn, &*storage, id).map_err(media_error))
-        .await?;
-    if let Err(uses) = outcome {
-        return Err(AppError::InUse(in_use_message(&media, &uses)));
+    async fn load(state: &AppState, staff: &Staff, id: i32) -> Result<Self, AppError> {
+        staff.require(Action::UploadMedia)?;
+        let media = common::found(state, id, library::find).await?;
+        require_manage(staff, &media)?;
+        Ok(media)
     }
-    Deleted {
-        audit: "deleted media",
-        subject: format!("media {id} ({})", media.original_name),
-        was_public: false,
-        message: format!("“{}” was deleted.", media.original_name),
-        back_to: "/admin/media",
+
+    async fn refusal(&self, state: &AppState, id: i32) -> Result<(), AppError> {
+        let uses = state.db(move |conn| Ok(library::uses(conn, id)?)).await?;
+        if uses.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::InUse(in_use_message(self, &uses)))
+        }
     }
-    .finish(&state, &req, &staff)
-    .await
+
+    fn what(&self) -> String {
+        format!("the file “{}”", self.original_name)
+    }
+
+    fn back_url(id: i32) -> String {
+        format!("/admin/media/{id}")
+    }
+
+    async fn delete(&self, state: &AppState, id: i32) -> Result<(), AppError> {
+        let storage = state.media.clone();
+        let outcome = state
+            .db(move |conn| media_store::delete(conn, &*storage, id).map_err(media_error))
+            .await?;
+        outcome.map_err(|uses| AppError::InUse(in_use_message(self, &uses)))
+    }
+
+    fn subject(&self, id: i32) -> String {
+        format!("media {id} ({})", self.original_name)
+    }
+
+    fn was_public(&self) -> bool {
+        false
+    }
+
+    fn gone(&self) -> String {
+        format!("“{}” was deleted.", self.original_name)
+    }
 }

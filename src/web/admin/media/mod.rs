@@ -8,7 +8,7 @@ mod picker;
 mod receive;
 mod upload;
 
-pub use file::{confirm_delete, delete, show, update};
+pub use file::{show, update};
 pub use library::library;
 pub use picker::{article_media, save_article_media};
 pub use upload::upload;

@@ -48,9 +48,7 @@ async fn editable_article(
     staff: &Staff,
     id: i32,
 ) -> Result<crate::content::articles::Article, AppError> {
-    let article = state
-        .db(move |conn| crate::content::articles::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
+    let article = common::found(state, id, crate::content::articles::find).await?;
     if permissions::may_edit_article(
         staff.user.role(),
         staff.user.id,
