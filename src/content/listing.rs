@@ -23,6 +23,31 @@ pub enum Listing {
 
 const PUBLISHED: &str = "published";
 
+/// Narrows a boxed query over `articles` to the published articles of `$language` that
+/// `$listing` shows. (A macro, because a page of ids and its count are boxed queries of
+/// different types.)
+macro_rules! published_in {
+    ($query:expr, $language:expr, $listing:expr) => {{
+        let query = $query
+            .filter(articles::language.eq($language))
+            .filter(articles::status.eq(PUBLISHED));
+        match $listing {
+            Listing::All => query,
+            Listing::Category(id) => query.filter(articles::category_id.eq(id)),
+            Listing::Tag(id) => query.filter(
+                articles::id.eq_any(
+                    article_tags::table
+                        .filter(article_tags::tag_id.eq(id))
+                        .select(article_tags::article_id),
+                ),
+            ),
+            Listing::Period(from, to) => query
+                .filter(articles::published_at.ge(from))
+                .filter(articles::published_at.lt(to)),
+        }
+    }};
+}
+
 /// Ids of one page of a listing, newest first. Selecting ids alone lets the database walk
 /// its index without touching rows, which keeps deep pages fast; [`cards`] then loads the
 /// few rows shown.
@@ -33,54 +58,19 @@ pub fn page_ids(
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<i32>> {
-    let base = articles::table
-        .filter(articles::language.eq(language))
-        .filter(articles::status.eq(PUBLISHED))
-        .order((articles::published_at.desc(), articles::id.desc()))
-        .select(articles::id)
-        .limit(limit)
-        .offset(offset);
-    match listing {
-        Listing::All => base.load(conn),
-        Listing::Category(id) => base.filter(articles::category_id.eq(id)).load(conn),
-        Listing::Tag(id) => base
-            .filter(
-                articles::id.eq_any(
-                    article_tags::table
-                        .filter(article_tags::tag_id.eq(id))
-                        .select(article_tags::article_id),
-                ),
-            )
-            .load(conn),
-        Listing::Period(from, to) => base
-            .filter(articles::published_at.ge(from))
-            .filter(articles::published_at.lt(to))
-            .load(conn),
-    }
+    published_in!(
+        articles::table.select(articles::id).into_boxed(),
+        language,
+        listing
+    )
+    .order((articles::published_at.desc(), articles::id.desc()))
+    .limit(limit)
+    .offset(offset)
+    .load(conn)
 }
 
 pub fn count(conn: &mut DbConn, language: &str, listing: Listing) -> QueryResult<i64> {
-    let base = articles::table
-        .filter(articles::language.eq(language))
-        .filter(articles::status.eq(PUBLISHED))
-        .count();
-    match listing {
-        Listing::All => base.get_result(conn),
-        Listing::Category(id) => base.filter(articles::category_id.eq(id)).get_result(conn),
-        Listing::Tag(id) => base
-            .filter(
-                articles::id.eq_any(
-                    article_tags::table
-                        .filter(article_tags::tag_id.eq(id))
-                        .select(article_tags::article_id),
-                ),
-            )
-            .get_result(conn),
-        Listing::Period(from, to) => base
-            .filter(articles::published_at.ge(from))
-            .filter(articles::published_at.lt(to))
-            .get_result(conn),
-    }
+    published_in!(articles::table.count().into_boxed(), language, listing).get_result(conn)
 }
 
 type NamesRow = (Article, Option<String>, Option<String>, String);

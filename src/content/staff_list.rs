@@ -1,18 +1,13 @@
 //! The staff's views of articles: the filtered, paginated list and the dashboard's sections.
 
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 
 use crate::db::DbConn;
 use crate::db::schema::articles;
+use crate::db::text::{like_pattern, lower};
 
 use super::articles::{ArticleWithNames, NamesRow, Status, with_names, with_names_query};
 use super::listing;
-
-diesel::define_sql_function! {
-    /// SQL `lower()`, on both backends.
-    fn lower(x: Text) -> Text;
-}
 
 /// What the article list is narrowed to; empty or zero means "any".
 #[derive(Debug, Clone, Default)]
@@ -22,23 +17,6 @@ pub struct Filter {
     pub author_id: i32,
     /// Words that must appear in the title.
     pub text: String,
-}
-
-fn like_pattern(text: &str) -> String {
-    let escaped: String = text
-        .trim()
-        .to_lowercase()
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    if escaped.is_empty() {
-        String::new()
-    } else {
-        format!("%{escaped}%")
-    }
 }
 
 /// Narrows a boxed query over `articles` (alone or joined) to what `$filter` asks for, with
@@ -133,18 +111,4 @@ pub fn dashboard(conn: &mut DbConn, user_id: i32, language: &str) -> QueryResult
         recently_published: listing::page(conn, language, listing::Listing::All, 5, 0)?,
         most_viewed: listing::cards(conn, &most_viewed)?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_patterns_are_escaped() {
-        assert_eq!(
-            like_pattern(" Ab%c_ "),
-            "%ab\\\\%c\\\\_%".replace("\\\\", "\\")
-        );
-        assert_eq!(like_pattern("  "), "");
-    }
 }

@@ -5,6 +5,7 @@
 //! against [`DbConn`]; the few places that need backend-specific SQL match on its variants.
 
 pub mod schema;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -53,11 +53,19 @@ impl Staff {
 
     /// Refuses with a 403 page unless the role allows `action`.
     pub fn require(&self, action: Action) -> Result<(), AppError> {
-        if permissions::allows(self.user.role(), action) {
+        self.allowed_if(
+            permissions::allows(self.user.role(), action),
+            "does not allow this",
+        )
+    }
+
+    /// Refuses with a 403 page unless `allowed`, saying "Your role (…) `refusal`".
+    pub fn allowed_if(&self, allowed: bool, refusal: &str) -> Result<(), AppError> {
+        if allowed {
             Ok(())
         } else {
             Err(AppError::forbidden(format!(
-                "Your role ({}) does not allow this. Nothing was changed.",
+                "Your role ({}) {refusal}. Nothing was changed.",
                 self.user.role().label()
             )))
         }

@@ -138,6 +138,18 @@ impl AppState {
         self.database.run(f).await
     }
 
+    /// Records that staff member `user` did `action` to `subject`, from `req`'s client.
+    pub async fn audit_by(
+        &self,
+        req: &actix_web::HttpRequest,
+        user: &crate::accounts::User,
+        action: &str,
+        subject: &str,
+    ) {
+        let client = self.client_of(req);
+        self.audit(Some(user), "", action, subject, &client).await;
+    }
+
     /// Writes an audit-log entry; a failure is logged, never shown (the action itself is done).
     pub async fn audit(
         &self,

@@ -305,62 +305,49 @@ mod tests {
 
     #[test]
     fn workflow_transitions_keep_publication_times_honest() {
+        use Status::*;
         let now = clock::now();
         let earlier = now - TimeDelta::days(3);
         let later = now + TimeDelta::days(3);
-        assert_eq!(
-            transition(SaveAction::Publish, None, now),
-            (Status::Published, Some(now))
-        );
-        assert_eq!(
-            transition(SaveAction::Draft, None, now),
-            (Status::Draft, None)
-        );
-        // Updating a published article keeps its date.
-        assert_eq!(
-            transition(
+        // (action, status and publication time before, after)
+        let cases = [
+            (SaveAction::Publish, None, (Published, Some(now))),
+            (SaveAction::Draft, None, (Draft, None)),
+            // Updating a published article keeps its date.
+            (
                 SaveAction::Publish,
-                Some((Status::Published, Some(earlier))),
-                now
+                Some((Published, Some(earlier))),
+                (Published, Some(earlier)),
             ),
-            (Status::Published, Some(earlier))
-        );
-        // Publishing a scheduled article now drops the schedule.
-        assert_eq!(
-            transition(
+            // Publishing a scheduled article now drops the schedule.
+            (
                 SaveAction::Publish,
-                Some((Status::Scheduled, Some(later))),
-                now
+                Some((Scheduled, Some(later))),
+                (Published, Some(now)),
             ),
-            (Status::Published, Some(now))
-        );
-        assert_eq!(
-            transition(
+            (
                 SaveAction::Draft,
-                Some((Status::Scheduled, Some(later))),
-                now
+                Some((Scheduled, Some(later))),
+                (Draft, None),
             ),
-            (Status::Draft, None)
-        );
-        assert_eq!(
-            transition(
+            (
                 SaveAction::Schedule(later),
-                Some((Status::Draft, None)),
-                now
+                Some((Draft, None)),
+                (Scheduled, Some(later)),
             ),
-            (Status::Scheduled, Some(later))
-        );
-        assert_eq!(
-            transition(
+            (
                 SaveAction::Archive,
-                Some((Status::Published, Some(earlier))),
-                now
+                Some((Published, Some(earlier))),
+                (Archived, Some(earlier)),
             ),
-            (Status::Archived, Some(earlier))
-        );
-        assert_eq!(
-            transition(SaveAction::Review, Some((Status::Draft, None)), now),
-            (Status::Review, None)
-        );
+            (SaveAction::Review, Some((Draft, None)), (Review, None)),
+        ];
+        for (action, before, after) in cases {
+            assert_eq!(
+                transition(action, before, now),
+                after,
+                "{action:?} from {before:?}"
+            );
+        }
     }
 }

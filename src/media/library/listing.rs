@@ -4,10 +4,11 @@
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::{Media, Variant, lower};
+use super::{Media, Variant};
 use crate::clock;
 use crate::db::DbConn;
 use crate::db::schema::{media, media_variants, users};
+use crate::db::text::{like_pattern, lower};
 
 /// What the library grid is narrowed to; empty or zero means "any".
 #[derive(Debug, Clone, Default)]
@@ -26,19 +27,6 @@ pub struct Listed {
     pub uploader: String,
     /// The smallest JPEG/PNG rendition (a thumbnail), for images.
     pub thumbnail: Option<Variant>,
-}
-
-fn like_pattern(text: &str) -> String {
-    let escaped: String = text
-        .trim()
-        .to_lowercase()
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    format!("%{escaped}%")
 }
 
 /// Lists the files matching `filter` (callers must keep the same one for the count).

@@ -3,7 +3,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 
 use crate::clock;
 use crate::db::DbConn;
@@ -19,11 +18,6 @@ pub use in_articles::{
 };
 pub use listing::{Filter, Listed, page, update_details, uploaders};
 pub use uses::{Use, delete_unused, uses};
-
-diesel::define_sql_function! {
-    /// SQL `lower()`, on both backends.
-    fn lower(x: Text) -> Text;
-}
 
 /// `image` or `document`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

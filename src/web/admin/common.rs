@@ -118,12 +118,15 @@ pub trait Deletable: Sized + 'static {
     fn what(&self) -> String;
     /// Where "Cancel" leads from the confirmation page.
     fn back_url(id: i32) -> String;
-    /// Deletes it (or says why not, if that changed since the confirmation).
-    async fn delete(&self, state: &AppState, id: i32) -> Result<(), AppError>;
+    /// Deletes it, returning how many rows went (0: it was gone already), or says why not if
+    /// that changed since the confirmation.
+    async fn delete(&self, state: &AppState, id: i32) -> Result<usize, AppError>;
     /// What it was, for the audit log.
     fn subject(&self, id: i32) -> String;
     /// Whether the public site showed it (its caches are rebuilt).
-    fn was_public(&self) -> bool;
+    fn was_public(&self) -> bool {
+        true
+    }
     /// The message after the deletion.
     fn gone(&self) -> String;
 }
@@ -157,7 +160,9 @@ pub async fn delete<D: Deletable>(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let thing = D::load(&state, &staff, id).await?;
-    thing.delete(&state, id).await?;
+    if thing.delete(&state, id).await? == 0 {
+        return Err(AppError::NotFound);
+    }
     Deleted {
         audit: D::AUDIT,
         subject: thing.subject(id),
@@ -190,9 +195,8 @@ impl Deleted<'_> {
         req: &HttpRequest,
         staff: &Staff,
     ) -> Result<HttpResponse, AppError> {
-        let client = state.client_of(req);
         state
-            .audit(Some(&staff.user), "", self.audit, &self.subject, &client)
+            .audit_by(req, &staff.user, self.audit, &self.subject)
             .await;
         if self.was_public {
             state.refresh_site().await?;

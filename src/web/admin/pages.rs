@@ -271,19 +271,12 @@ impl Deletable for Page {
         format!("/admin/pages/{id}/edit")
     }
 
-    async fn delete(&self, state: &AppState, id: i32) -> Result<(), AppError> {
-        match state.db(move |conn| Ok(pages::delete(conn, id)?)).await? {
-            0 => Err(AppError::NotFound),
-            _ => Ok(()),
-        }
+    async fn delete(&self, state: &AppState, id: i32) -> Result<usize, AppError> {
+        state.db(move |conn| Ok(pages::delete(conn, id)?)).await
     }
 
     fn subject(&self, _id: i32) -> String {
         format!("{} (/{})", self.title, self.slug)
-    }
-
-    fn was_public(&self) -> bool {
-        true
     }
 
     fn gone(&self) -> String {

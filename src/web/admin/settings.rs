@@ -150,15 +150,8 @@ pub async fn save(
     let to_save = new.clone();
     state.db(move |conn| Ok(to_save.save(conn)?)).await?;
     state.refresh_site().await?;
-    let client = state.client_of(&req);
     state
-        .audit(
-            Some(&staff.user),
-            "",
-            "changed site settings",
-            &new.name,
-            &client,
-        )
+        .audit_by(&req, &staff.user, "changed site settings", &new.name)
         .await;
     flash::success(&staff.session, "Settings saved.");
     Ok(HttpResponse::SeeOther()

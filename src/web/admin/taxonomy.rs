@@ -205,22 +205,14 @@ impl Deletable for Category {
         format!("/admin/categories/{id}/edit")
     }
 
-    async fn delete(&self, state: &AppState, id: i32) -> Result<(), AppError> {
-        match state
+    async fn delete(&self, state: &AppState, id: i32) -> Result<usize, AppError> {
+        state
             .db(move |conn| Ok(categories::delete(conn, id)?))
-            .await?
-        {
-            0 => Err(AppError::NotFound),
-            _ => Ok(()),
-        }
+            .await
     }
 
     fn subject(&self, _id: i32) -> String {
         format!("{} (/category/{})", self.name, self.slug)
-    }
-
-    fn was_public(&self) -> bool {
-        true
     }
 
     fn gone(&self) -> String {

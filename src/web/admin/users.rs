@@ -139,14 +139,12 @@ pub async fn create(
         .await?
     {
         Ok(user) => {
-            let client = state.client_of(&req);
             state
-                .audit(
-                    Some(&staff.user),
-                    "",
+                .audit_by(
+                    &req,
+                    &staff.user,
                     "created user",
                     &format!("{} ({})", user.email, user.role),
-                    &client,
                 )
                 .await;
             flash::success(
@@ -232,16 +230,10 @@ pub async fn update(
         .await?
     {
         Ok(saved) => {
-            let client = state.client_of(&req);
             if saved.role != user.role {
+                let change = format!("{}: {} → {}", saved.email, user.role, saved.role);
                 state
-                    .audit(
-                        Some(&staff.user),
-                        "",
-                        "changed role",
-                        &format!("{}: {} → {}", saved.email, user.role, saved.role),
-                        &client,
-                    )
+                    .audit_by(&req, &staff.user, "changed role", &change)
                     .await;
             }
             if saved.disabled != user.disabled {
@@ -250,9 +242,7 @@ pub async fn update(
                 } else {
                     "enabled user"
                 };
-                state
-                    .audit(Some(&staff.user), "", what, &saved.email, &client)
-                    .await;
+                state.audit_by(&req, &staff.user, what, &saved.email).await;
             }
             flash::success(&staff.session, format!("{} saved.", saved.display_name));
             Ok(HttpResponse::SeeOther()
@@ -348,9 +338,8 @@ pub async fn change_password(
     };
     match result {
         Ok(()) => {
-            let client = state.client_of(&req);
             state
-                .audit(Some(&staff.user), "", "changed own password", "", &client)
+                .audit_by(&req, &staff.user, "changed own password", "")
                 .await;
             // Every session of this user has ended, this one too: sign in with the new password.
             staff.session.purge();

@@ -25,11 +25,8 @@ impl Deletable for Article {
         format!("/admin/articles/{id}/edit")
     }
 
-    async fn delete(&self, state: &AppState, id: i32) -> Result<(), AppError> {
-        state
-            .db(move |conn| Ok(articles::delete(conn, id)?))
-            .await?;
-        Ok(())
+    async fn delete(&self, state: &AppState, id: i32) -> Result<usize, AppError> {
+        state.db(move |conn| Ok(articles::delete(conn, id)?)).await
     }
 
     fn subject(&self, _id: i32) -> String {

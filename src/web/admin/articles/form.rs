@@ -163,6 +163,17 @@ impl<'a> FormContext<'a> {
         self
     }
 
+    /// The form with `input` in its fields, as loaded (200, no messages).
+    pub(super) async fn fresh(
+        self,
+        state: &AppState,
+        staff: &Staff,
+        input: &ArticleInput,
+    ) -> Result<HttpResponse, AppError> {
+        self.show(state, staff, StatusCode::OK, input, FieldErrors::default())
+            .await
+    }
+
     /// The form with `input` in its fields and `errors` beside them, answered with `status`.
     pub(super) async fn show(
         self,
@@ -286,26 +297,14 @@ pub async fn new_form(
     let kept = restored_form(&state, query.restore.as_deref(), "/admin/articles".into()).await?;
     let Some(form) = kept else {
         return FormContext::new_article()
-            .show(
-                &state,
-                &staff,
-                StatusCode::OK,
-                &ArticleInput::default(),
-                FieldErrors::default(),
-            )
+            .fresh(&state, &staff, &ArticleInput::default())
             .await;
     };
     let parsed = fields::parse(&form, state.settings.timezone)?;
     FormContext::new_article()
         .problem(RESTORED)
         .publish_at(&form.publish_at)
-        .show(
-            &state,
-            &staff,
-            StatusCode::OK,
-            &parsed.input,
-            FieldErrors::default(),
-        )
+        .fresh(&state, &staff, &parsed.input)
         .await
 }
 
@@ -332,13 +331,7 @@ pub async fn edit_form(
             .problem(RESTORED)
             .publish_at(&form.publish_at)
             .others(others)
-            .show(
-                &state,
-                &staff,
-                StatusCode::OK,
-                &parsed.input,
-                FieldErrors::default(),
-            )
+            .fresh(&state, &staff, &parsed.input)
             .await;
     }
     let tag_names = state
@@ -358,12 +351,6 @@ pub async fn edit_form(
     };
     FormContext::editing(&article, article.version)
         .others(others)
-        .show(
-            &state,
-            &staff,
-            StatusCode::OK,
-            &input,
-            FieldErrors::default(),
-        )
+        .fresh(&state, &staff, &input)
         .await
 }

@@ -79,9 +79,6 @@ pub(super) async fn audit_action(
         SaveAction::Draft if was_published => "unpublished",
         SaveAction::Draft => return,
     };
-    let client = state.client_of(req);
     let subject = format!("{} (/news/{})", article.title, article.slug);
-    state
-        .audit(Some(&staff.user), "", what, &subject, &client)
-        .await;
+    state.audit_by(req, &staff.user, what, &subject).await;
 }

@@ -23,15 +23,21 @@ pub async fn preview(
     crate::web::public::article::preview_for_staff(&state, id).await
 }
 
+/// The id of the article in the path, if this person may share it by secret link (editors).
+async fn shareable(state: &AppState, staff: &Staff, path: &str) -> Result<i32, AppError> {
+    staff.require(Action::EditAny)?;
+    let id = common::parse_id(path)?;
+    editable(state, staff, id).await?;
+    Ok(id)
+}
+
 /// Makes a secret preview link (editors), shown on the edit page.
 pub async fn create_preview_link(
     state: web::Data<AppState>,
     path: web::Path<String>,
     StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Action::EditAny)?;
-    let id = common::parse_id(&path)?;
-    editable(&state, &staff, id).await?;
+    let id = shareable(&state, &staff, &path).await?;
     let user_id = staff.user.id;
     let link = state
         .db(move |conn| Ok(previews::create(conn, id, user_id)?))
@@ -53,9 +59,7 @@ pub async fn revoke_preview_links(
     path: web::Path<String>,
     StaffForm { staff, .. }: StaffForm<common::EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Action::EditAny)?;
-    let id = common::parse_id(&path)?;
-    editable(&state, &staff, id).await?;
+    let id = shareable(&state, &staff, &path).await?;
     let n = state
         .db(move |conn| Ok(previews::revoke_all(conn, id)?))
         .await?;

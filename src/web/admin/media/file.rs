@@ -96,14 +96,10 @@ async fn load(
 }
 
 fn require_manage(staff: &Staff, media: &Media) -> Result<(), AppError> {
-    if permissions::may_manage_media(staff.user.role(), staff.user.id, media.uploaded_by) {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(format!(
-            "Your role ({}) may change only the files you uploaded yourself. Nothing was changed.",
-            staff.user.role().label()
-        )))
-    }
+    staff.allowed_if(
+        permissions::may_manage_media(staff.user.role(), staff.user.id, media.uploaded_by),
+        "may change only the files you uploaded yourself",
+    )
 }
 
 async fn edit_page(
@@ -213,15 +209,8 @@ pub async fn update(
     state
         .db(move |conn| Ok(library::update_details(conn, id, &alt, &caption, &credit)?))
         .await?;
-    let client = state.client_of(&req);
     state
-        .audit(
-            Some(&staff.user),
-            "",
-            "described media",
-            &format!("media {id}"),
-            &client,
-        )
+        .audit_by(&req, &staff.user, "described media", &format!("media {id}"))
         .await;
     flash::success(&staff.session, "Saved.");
     Ok(common::see_other(&format!("/admin/media/{id}")))
@@ -267,12 +256,15 @@ impl Deletable for Media {
         format!("/admin/media/{id}")
     }
 
-    async fn delete(&self, state: &AppState, id: i32) -> Result<(), AppError> {
+    async fn delete(&self, state: &AppState, id: i32) -> Result<usize, AppError> {
         let storage = state.media.clone();
         let outcome = state
             .db(move |conn| media_store::delete(conn, &*storage, id).map_err(media_error))
             .await?;
-        outcome.map_err(|uses| AppError::InUse(in_use_message(self, &uses)))
+        match outcome {
+            Ok(_) => Ok(1),
+            Err(uses) => Err(AppError::InUse(in_use_message(self, &uses))),
+        }
     }
 
     fn subject(&self, id: i32) -> String {

@@ -49,19 +49,14 @@ async fn editable_article(
     id: i32,
 ) -> Result<crate::content::articles::Article, AppError> {
     let article = common::found(state, id, crate::content::articles::find).await?;
-    if permissions::may_edit_article(
+    let may = permissions::may_edit_article(
         staff.user.role(),
         staff.user.id,
         article.author_id,
         article.in_progress(),
-    ) {
-        Ok(article)
-    } else {
-        Err(AppError::forbidden(format!(
-            "Your role ({}) does not allow changing this report. Nothing was changed.",
-            staff.user.role().label()
-        )))
-    }
+    );
+    staff.allowed_if(may, "does not allow changing this report")?;
+    Ok(article)
 }
 
 async fn article_media_page(
@@ -177,14 +172,12 @@ pub async fn save_article_media(
     if let Err(wrong) = outcome {
         return article_media_page(&state, &staff, article, Some(wrong.0)).await;
     }
-    let client = state.client_of(&req);
     state
-        .audit(
-            Some(&staff.user),
-            "",
+        .audit_by(
+            &req,
+            &staff.user,
             "chose article media",
             &format!("article {id}"),
-            &client,
         )
         .await;
     flash::success(

@@ -128,16 +128,10 @@ pub async fn upload(
         }
     }
     drop(files);
-    let client = state.client_of(&req);
     for a in accepted.iter().filter(|a| !a.existing) {
+        let subject = format!("media {} ({})", a.media.id, a.media.original_name);
         state
-            .audit(
-                Some(&staff.user),
-                "",
-                "uploaded media",
-                &format!("media {} ({})", a.media.id, a.media.original_name),
-                &client,
-            )
+            .audit_by(&req, &staff.user, "uploaded media", &subject)
             .await;
     }
     if !refused.is_empty() {
