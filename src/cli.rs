@@ -310,33 +310,27 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         backend.name(),
         settings.base_url
     );
-    let housekeeping_pool = pool.clone();
     let uploads_dir = settings.media_dir.join("tmp");
     let state = actix_web::web::Data::new(AppState::new(pool, settings));
     actix_web::rt::System::new().block_on(async move {
         let server = web::start_server(state.clone(), &key, listener, args.workers)
             .context("cannot start the server")?;
-        actix_web::rt::spawn(housekeeping(housekeeping_pool, uploads_dir));
+        actix_web::rt::spawn(housekeeping(state.clone(), uploads_dir));
         web::run(server, state).await.context("the server stopped")
     })
 }
 
 /// Background chores of a running server: removes expired sessions, and uploads left behind
 /// by a server that stopped while receiving them, every hour.
-async fn housekeeping(pool: db::Pool, uploads_dir: std::path::PathBuf) {
+async fn housekeeping(state: actix_web::web::Data<AppState>, uploads_dir: std::path::PathBuf) {
     let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        let pool = pool.clone();
-        let result = actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            sessions::purge_expired(&mut conn).map_err(|e| e.to_string())
-        })
-        .await;
+        // Through `Db`, like every query of the running server (a permit, a deadline).
+        let result = state.db(|conn| Ok(sessions::purge_expired(conn)?)).await;
         match result {
-            Ok(Ok(n)) if n > 0 => log::info!("removed {n} expired sessions"),
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => log::warn!("session clean-up failed: {e}"),
+            Ok(n) if n > 0 => log::info!("removed {n} expired sessions"),
+            Ok(_) => {}
             Err(e) => log::warn!("session clean-up failed: {e}"),
         }
         let dir = uploads_dir.clone();

@@ -68,7 +68,6 @@ impl Db {
 
 /// What every handler can reach.
 pub struct AppState {
-    pub pool: Pool,
     pub settings: Settings,
     pub assets: AssetUrls,
     /// The clock of scheduled work (replaceable in tests).
@@ -97,7 +96,6 @@ impl AppState {
         ));
         let database = Db::new(pool.clone(), settings.db_timeout);
         let state = AppState {
-            pool,
             settings,
             assets: AssetUrls::build(),
             clock: crate::clock::Clock::system(),
@@ -108,14 +106,11 @@ impl AppState {
             site: RwLock::new(Arc::new(SiteView::default())),
         };
         let defaults = state.site_defaults();
-        let loaded = state
-            .pool
-            .get()
-            .map_err(|e| e.to_string())
-            .and_then(|mut conn| {
-                SiteView::load(&mut conn, &defaults, &state.settings.language)
-                    .map_err(|e| e.to_string())
-            });
+        // Before the server runs, so straight from the pool.
+        let loaded = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+            SiteView::load(&mut conn, &defaults, &state.settings.language)
+                .map_err(|e| e.to_string())
+        });
         match loaded {
             Ok(view) => state.set_site(view),
             Err(e) => {
