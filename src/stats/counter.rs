@@ -225,6 +225,15 @@ impl ViewCounter {
         }
     }
 
+    /// Whether there is nothing to write; forgets visitors whose window has passed meanwhile,
+    /// so that an idle instance need not take a database connection to tidy up.
+    pub fn is_idle(&self, now: NaiveDateTime) -> bool {
+        let secs = now.and_utc().timestamp();
+        let mut inner = self.lock();
+        inner.seen.retain(|_, until| *until > secs);
+        inner.pending.is_empty()
+    }
+
     /// How many visitors are remembered (for tests and logs).
     pub fn remembered(&self) -> usize {
         self.lock().seen.len()
@@ -257,6 +266,22 @@ mod tests {
         c.committed();
         assert_eq!(c.pending_of(1), 0);
         assert_eq!(c.written_of(1), 2);
+    }
+
+    #[test]
+    fn an_idle_counter_has_nothing_to_write_and_forgets_old_visitors() {
+        let now = crate::clock::now();
+        let c = ViewCounter::new(60, Tz::UTC);
+        assert!(c.is_idle(now));
+        let v = c.visit(1, "203.0.113.9", "Firefox", now);
+        assert!(c.record(&v, now));
+        assert!(!c.is_idle(now), "a view waits to be written");
+        c.take(now);
+        c.committed();
+        assert!(c.is_idle(now));
+        assert_eq!(c.remembered(), 1, "still within its window");
+        assert!(c.is_idle(now + TimeDelta::seconds(61)));
+        assert_eq!(c.remembered(), 0, "forgotten once the window passed");
     }
 
     #[test]

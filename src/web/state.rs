@@ -260,6 +260,10 @@ impl AppState {
     pub async fn flush_views(&self) -> Result<u64, AppError> {
         let views = self.views.clone();
         let now = self.clock.now();
+        if views.is_idle(now) {
+            // Nothing counted since the last write: no connection taken.
+            return Ok(0);
+        }
         self.db(move |conn| {
             views.flush(now, |batch| {
                 stats::write_batch(conn, batch)?;
