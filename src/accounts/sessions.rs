@@ -16,6 +16,11 @@ use crate::ids;
 
 /// The session-state key under which the signed-in user's id is kept.
 pub const USER_ID_KEY: &str = "user_id";
+/// The key under which a session that expired holds its user's id instead: such a session
+/// signs nobody in, but it proves whose form it sent (see `web::kept_forms`).
+pub const EXPIRED_USER_KEY: &str = "expired_user";
+/// How long an expired staff session is kept as that proof: as long as a kept form waits.
+pub const EXPIRED_KEPT_HOURS: i64 = 48;
 
 /// What a session holds: actix-session's map of JSON values.
 pub type State = HashMap<String, String>;
@@ -31,18 +36,32 @@ fn user_of(state: &State) -> Option<i32> {
         .and_then(|v| serde_json::from_str::<i32>(v).ok())
 }
 
-/// The state of the live session with this cookie key, if there is one.
+/// The state of the session with this cookie key, if there is one. A staff session that
+/// has expired comes back signed out: its user's id moves to [`EXPIRED_USER_KEY`].
 pub fn load(conn: &mut DbConn, key: &str) -> anyhow::Result<Option<State>> {
-    let data = sessions::table
+    let row = sessions::table
         .filter(sessions::id.eq(key_id(key)))
-        .filter(sessions::expires_at.gt(clock::now()))
-        .select(sessions::data)
-        .first::<String>(conn)
+        .select((sessions::data, sessions::expires_at))
+        .first::<(String, NaiveDateTime)>(conn)
         .optional()?;
-    Ok(match data {
-        None => None,
-        Some(json) => Some(serde_json::from_str(&json)?),
-    })
+    let Some((json, expires_at)) = row else {
+        return Ok(None);
+    };
+    let mut state: State = serde_json::from_str(&json)?;
+    if expires_at > clock::now() {
+        return Ok(Some(state));
+    }
+    Ok(state.remove(USER_ID_KEY).map(|user| {
+        state.insert(EXPIRED_USER_KEY.to_owned(), user);
+        state
+    }))
+}
+
+/// A signed-in session no longer needs the proof of an expired one.
+fn tidy(state: &mut State) {
+    if state.contains_key(USER_ID_KEY) {
+        state.remove(EXPIRED_USER_KEY);
+    }
 }
 
 /// Stores a new session; returns its cookie key.
@@ -51,6 +70,9 @@ pub fn insert(
     state: &State,
     expires_at: NaiveDateTime,
 ) -> anyhow::Result<String> {
+    let mut state = state.clone();
+    tidy(&mut state);
+    let state = &state;
     let key = ids::random_hex::<32>();
     let now = clock::now();
     diesel::insert_into(sessions::table)
@@ -75,6 +97,7 @@ pub fn update(
     mut state: State,
     expires_at: NaiveDateTime,
 ) -> anyhow::Result<String> {
+    tidy(&mut state);
     let updated = diesel::update(sessions::table.filter(sessions::id.eq(key_id(&key))))
         .set((
             sessions::user_id.eq(user_of(&state)),
@@ -90,9 +113,12 @@ pub fn update(
     insert(conn, &state, expires_at)
 }
 
-/// Moves the expiry of the session with this key.
+/// Moves the expiry of the live session with this key (an expired one stays expired).
 pub fn extend(conn: &mut DbConn, key: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(sessions::table.filter(sessions::id.eq(key_id(key))))
+    let live = sessions::id
+        .eq(key_id(key))
+        .and(sessions::expires_at.gt(clock::now()));
+    diesel::update(sessions::table.filter(live))
         .set(sessions::expires_at.eq(expires_at))
         .execute(conn)?;
     Ok(())
@@ -104,7 +130,15 @@ pub fn delete(conn: &mut DbConn, key: &str) -> QueryResult<()> {
     Ok(())
 }
 
-/// Deletes expired sessions; run now and then by the server's housekeeping task.
+/// Deletes expired sessions; run now and then by the server's housekeeping task. A staff
+/// member's stays [`EXPIRED_KEPT_HOURS`] longer, as the proof that a form it sends is theirs.
 pub fn purge_expired(conn: &mut DbConn) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(clock::now()))).execute(conn)
+    let now = clock::now();
+    let staff_until = now - chrono::TimeDelta::hours(EXPIRED_KEPT_HOURS);
+    let gone = sessions::expires_at.le(now).and(
+        sessions::user_id
+            .is_null()
+            .or(sessions::expires_at.le(staff_until)),
+    );
+    diesel::delete(sessions::table.filter(gone)).execute(conn)
 }

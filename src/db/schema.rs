@@ -130,6 +130,7 @@ diesel::table! {
 diesel::table! {
     pending_forms (token) {
         token -> Text,
+        user_id -> Integer,
         path -> Text,
         body -> Text,
         created_at -> Timestamp,
@@ -241,6 +242,7 @@ diesel::joinable!(article_revisions -> articles (article_id));
 diesel::joinable!(article_revisions -> users (saved_by));
 diesel::joinable!(preview_links -> articles (article_id));
 diesel::joinable!(article_presence -> articles (article_id));
+diesel::joinable!(pending_forms -> users (user_id));
 diesel::joinable!(article_presence -> users (user_id));
 diesel::joinable!(articles -> media (featured_media_id));
 diesel::joinable!(media -> users (uploaded_by));

@@ -82,6 +82,10 @@ impl FromRequest for Staff {
     }
 }
 
+/// Left in a request whose form a signed-in staff member sent with a valid CSRF token: what
+/// lets a write empty the public caches (see `live::forget_after_writes`).
+pub struct CheckedForm;
+
 /// A signed-in staff member and their CSRF-checked form, checked in that order: an expired
 /// session leads to the sign-in page, not to a CSRF error.
 pub struct StaffForm<T> {
@@ -110,6 +114,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for StaffForm<T> {
             };
             let body = body.await?;
             let form = csrf::verify_and_parse(&req, &staff.session, &body)?;
+            actix_web::HttpMessage::extensions_mut(&req).insert(CheckedForm);
             Ok(StaffForm { staff, form })
         })
     }

@@ -672,7 +672,9 @@ async fn text_typed_into_an_expired_session_comes_back_after_sign_in(app: TestAp
         &client.get(&res.location()).await.body,
         "Three hours of careful writing.",
     );
-    // A new report sent after expiry comes back too.
+    // A new report sent after expiry comes back too (from a page shown since signing in
+    // again, so with that session's token: a kept form must carry its own session's).
+    let token = client.csrf().await;
     app.with_conn(|c| {
         diesel::update(sessions::table)
             .set(sessions::expires_at.eq(past))

@@ -133,6 +133,11 @@ impl<V> Cache<V> {
         Self::end_load(&mut self.lock(), &ticket);
     }
 
+    /// How many times the cache has been emptied.
+    pub fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
     pub fn clear(&self) {
         let mut inner = self.lock();
         inner.map.clear();

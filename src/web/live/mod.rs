@@ -141,6 +141,11 @@ impl Default for Caches {
 }
 
 impl Caches {
+    /// How many times the caches have been emptied (they are emptied together).
+    pub fn generation(&self) -> u64 {
+        self.articles.generation()
+    }
+
     pub fn clear(&self) {
         self.articles.clear();
         self.listings.clear();
@@ -178,9 +183,17 @@ pub async fn forget_after_writes(
     let writes =
         !matches!(*req.method(), Method::GET | Method::HEAD) && !req.path().ends_with("/presence");
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let res = next.call(req).await;
-    if writes && let Some(state) = state {
+    let res = next.call(req).await?;
+    // Only a staff member's CSRF-checked form that went through empties them: an anonymous
+    // POST, a refused one or one to an unknown address costs the site no cache.
+    let wrote = writes
+        && res.status().as_u16() < 400
+        && res
+            .request()
+            .extensions()
+            .contains::<crate::web::auth::CheckedForm>();
+    if wrote && let Some(state) = state {
         state.caches.clear();
     }
-    res
+    Ok(res)
 }

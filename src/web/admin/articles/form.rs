@@ -272,6 +272,7 @@ pub struct RestoreQuery {
 /// The form a session expiry interrupted, if `restore` names one sent to `post_path`.
 async fn restored_form(
     state: &AppState,
+    staff: &Staff,
     restore: Option<&str>,
     post_path: String,
 ) -> Result<Option<ArticleForm>, AppError> {
@@ -280,8 +281,13 @@ async fn restored_form(
         return Ok(None);
     };
     let token = token.to_owned();
+    let user_id = staff.user.id;
     let body = state
-        .db(move |conn| Ok(crate::content::pending::take(conn, &token, &post_path)?))
+        .db(move |conn| {
+            Ok(crate::content::pending::take(
+                conn, user_id, &token, &post_path,
+            )?)
+        })
         .await?;
     Ok(body.and_then(|b| serde_urlencoded::from_str::<ArticleForm>(&b).ok()))
 }
@@ -294,7 +300,13 @@ pub async fn new_form(
     query: web::Query<RestoreQuery>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Action::CreateArticle)?;
-    let kept = restored_form(&state, query.restore.as_deref(), "/admin/articles".into()).await?;
+    let kept = restored_form(
+        &state,
+        &staff,
+        query.restore.as_deref(),
+        "/admin/articles".into(),
+    )
+    .await?;
     let Some(form) = kept else {
         return FormContext::new_article()
             .fresh(&state, &staff, &ArticleInput::default())
@@ -319,6 +331,7 @@ pub async fn edit_form(
     let others = presence_notes(&state, id, staff.user.id).await?;
     let kept = restored_form(
         &state,
+        &staff,
         query.restore.as_deref(),
         format!("/admin/articles/{id}"),
     )

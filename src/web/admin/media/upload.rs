@@ -79,17 +79,33 @@ pub async fn upload(
     staff.require(Action::UploadMedia)?;
     let limit = state.settings.max_upload_bytes;
     let dir = state.settings.media_dir.join("tmp");
-    let mut token = req
+    // Where the request comes from and its token are checked before any file is read: the
+    // token is the header (a script) or the form's field, which the form sends before its
+    // files. A file that comes before a valid token is refused unread.
+    csrf::check_origin(&req)?;
+    let header_token = req
         .headers()
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let mut checked = false;
+    if header_token.is_some() {
+        csrf::verify_token(&req, &staff.session, header_token.as_deref())?;
+        checked = true;
+    }
     let mut files: Vec<Received> = Vec::new();
     while let Some(field) = next_field(&mut multipart).await {
         let mut field = field?;
         match field.name() {
-            Some(csrf::FIELD) => token = Some(read_text(&mut field, 200).await?),
+            Some(csrf::FIELD) if !checked => {
+                let token = read_text(&mut field, 200).await?;
+                csrf::verify_token(&req, &staff.session, Some(&token))?;
+                checked = true;
+            }
             Some("file") => {
+                if !checked {
+                    return Err(AppError::Csrf);
+                }
                 let name = field
                     .content_disposition()
                     .and_then(|d| d.get_filename())
@@ -112,7 +128,10 @@ pub async fn upload(
             }
         }
     }
-    csrf::verify_token(&req, &staff.session, token.as_deref())?;
+    if !checked {
+        return Err(AppError::Csrf);
+    }
+    actix_web::HttpMessage::extensions_mut(&req).insert(crate::web::auth::CheckedForm);
     if files.is_empty() {
         return Err(AppError::NotAccepted(Refusal::NoFile.to_string()));
     }
