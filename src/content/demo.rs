@@ -104,7 +104,8 @@ pub fn create_demo_content(
             category_id: Some(category_ids[report.category]),
             tags: report.tags.to_owned(),
         };
-        let article = create(conn, author_id, language, &input, SaveAction::Publish)?;
+        let checked = super::articles::check(&input, SaveAction::Publish)?;
+        let article = create(conn, author_id, language, &checked)?;
         let published = now - TimeDelta::days(report.days_ago) - TimeDelta::hours(3);
         diesel::update(articles::table.find(article.id))
             .set((

@@ -13,6 +13,7 @@ pub mod revisions;
 pub mod sanitize;
 pub mod search;
 pub mod seed;
+pub mod shape;
 pub mod slug;
 pub mod staff_list;
 pub mod tags;

@@ -63,6 +63,25 @@ pub struct PageInput {
     pub published: bool,
 }
 
+/// A page form that passed its checks, its body cleaned: made by [`check`] before a database
+/// connection is taken, as for articles ([`super::articles::Checked`]).
+#[derive(Debug, Clone)]
+pub struct CheckedPage {
+    input: PageInput,
+    body: SafeHtml,
+    base_slug: String,
+}
+
+/// Checks a page form and cleans its body (its size and shape checked first).
+pub fn check(input: &PageInput) -> Result<CheckedPage, ContentError> {
+    let (body, base_slug) = validate(input)?;
+    Ok(CheckedPage {
+        input: input.clone(),
+        body,
+        base_slug,
+    })
+}
+
 fn validate(input: &PageInput) -> Result<(SafeHtml, String), ContentError> {
     let mut errors = FieldErrors::default();
     let title = input.title.trim();
@@ -85,6 +104,8 @@ fn validate(input: &PageInput) -> Result<(SafeHtml, String), ContentError> {
     }
     if input.body.len() > super::articles::BODY_MAX_BYTES {
         errors.add("body", "The text is too long: at most 1 MB.");
+    } else if let Err(refusal) = super::shape::check(&input.body) {
+        errors.add("body", refusal.message());
     }
     if !errors.is_empty() {
         return Err(ContentError::Invalid(errors));
@@ -115,11 +136,15 @@ fn slug_taken(
     .get_result(conn)
 }
 
-pub fn create(conn: &mut DbConn, language: &str, input: &PageInput) -> Result<Page, ContentError> {
+pub fn create(
+    conn: &mut DbConn,
+    language: &str,
+    checked: &CheckedPage,
+) -> Result<Page, ContentError> {
+    let (input, base) = (&checked.input, &checked.base_slug);
+    let body = with_srcsets(conn, &checked.body);
     write_tx(conn, |conn| {
-        let (body, base) = validate(input)?;
-        let body = with_srcsets(conn, &body);
-        let page_slug = slug::unique(&base, |c| slug_taken(conn, language, c, 0))?;
+        let page_slug = slug::unique(base, |c| slug_taken(conn, language, c, 0))?;
         let now = clock::now();
         Ok(diesel::insert_into(pages::table)
             .values((
@@ -143,8 +168,10 @@ pub fn update(
     conn: &mut DbConn,
     id: i32,
     expected_version: i32,
-    input: &PageInput,
+    checked: &CheckedPage,
 ) -> Result<Page, ContentError> {
+    let (input, base) = (&checked.input, &checked.base_slug);
+    let body = with_srcsets(conn, &checked.body);
     write_tx(conn, |conn| {
         let current = find(conn, id)?.ok_or(ContentError::NotFound)?;
         if current.version != expected_version {
@@ -152,9 +179,7 @@ pub fn update(
                 current: current.version,
             });
         }
-        let (body, base) = validate(input)?;
-        let body = with_srcsets(conn, &body);
-        let page_slug = slug::unique(&base, |c| slug_taken(conn, &current.language, c, id))?;
+        let page_slug = slug::unique(base, |c| slug_taken(conn, &current.language, c, id))?;
         Ok(diesel::update(pages::table.find(id))
             .set((
                 pages::title.eq(input.title.trim()),

@@ -3,6 +3,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use std::time::{Duration, Instant};
+
 use similar::{ChangeTag, TextDiff};
 
 use crate::clock;
@@ -82,6 +84,17 @@ pub struct Piece {
     pub text: String,
 }
 
+/// How closely two versions could be compared within the budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Word by word.
+    Words,
+    /// Too different (or too long) for words: line by line.
+    Lines,
+    /// Too different even for lines: the two texts, one after the other.
+    Texts,
+}
+
 /// What changed between two revisions, field by field.
 #[derive(Debug, Clone)]
 pub struct Diff {
@@ -90,20 +103,93 @@ pub struct Diff {
     pub tags: Vec<Piece>,
     /// The body's text, a paragraph a line.
     pub body: Vec<Piece>,
+    /// How the body was compared.
+    pub detail: Detail,
 }
 
-fn words(old: &str, new: &str) -> Vec<Piece> {
-    TextDiff::from_words(old, new)
+impl Diff {
+    /// The body was compared line by line (too long or too different for words).
+    pub fn by_lines(&self) -> bool {
+        self.detail == Detail::Lines
+    }
+
+    /// The body was too different to compare: both texts are shown whole.
+    pub fn not_compared(&self) -> bool {
+        self.detail == Detail::Texts
+    }
+}
+
+/// Texts longer than this (in bytes, either side) are not compared word by word.
+pub const WORD_DIFF_BYTES: usize = 200 * 1024;
+/// Texts longer than this are not compared at all, only shown.
+pub const LINE_DIFF_BYTES: usize = 2 * 1024 * 1024;
+/// The time one comparison may take, per step (words, then lines).
+pub const DIFF_BUDGET: Duration = Duration::from_millis(300);
+
+fn piece(tag: ChangeTag, text: &str) -> Piece {
+    Piece {
+        kind: match tag {
+            ChangeTag::Equal => "same",
+            ChangeTag::Delete => "removed",
+            ChangeTag::Insert => "added",
+        },
+        text: text.to_owned(),
+    }
+}
+
+/// A word diff, or `None` when it did not finish within `budget` (the algorithm then gives a
+/// coarse answer, which is not worth showing as a word diff).
+fn words_within(old: &str, new: &str, budget: Duration) -> Option<Vec<Piece>> {
+    let deadline = Instant::now() + budget;
+    let diff = TextDiff::configure()
+        .deadline(deadline)
+        .diff_words(old, new);
+    let pieces = diff
         .iter_all_changes()
-        .map(|c| Piece {
-            kind: match c.tag() {
-                ChangeTag::Equal => "same",
-                ChangeTag::Delete => "removed",
-                ChangeTag::Insert => "added",
-            },
-            text: c.value().to_owned(),
-        })
-        .collect()
+        .map(|c| piece(c.tag(), c.value()))
+        .collect();
+    (Instant::now() < deadline).then_some(pieces)
+}
+
+fn lines_within(old: &str, new: &str, budget: Duration) -> Option<Vec<Piece>> {
+    let deadline = Instant::now() + budget;
+    let diff = TextDiff::configure()
+        .deadline(deadline)
+        .diff_lines(old, new);
+    let pieces = diff
+        .iter_all_changes()
+        .map(|c| piece(c.tag(), c.value()))
+        .collect();
+    (Instant::now() < deadline).then_some(pieces)
+}
+
+/// A short field (title, summary, tags) word by word, or, past the budget, as went and came.
+fn words(old: &str, new: &str) -> Vec<Piece> {
+    words_within(old, new, DIFF_BUDGET).unwrap_or_else(|| whole(old, new))
+}
+
+/// The old text removed and the new one added, compared no further.
+fn whole(old: &str, new: &str) -> Vec<Piece> {
+    if old == new {
+        return vec![piece(ChangeTag::Equal, old)];
+    }
+    vec![piece(ChangeTag::Delete, old), piece(ChangeTag::Insert, new)]
+}
+
+/// The body compared as finely as the budget allows: words, else lines, else not at all.
+fn body_diff(old: &str, new: &str, budget: Duration) -> (Vec<Piece>, Detail) {
+    let longest = old.len().max(new.len());
+    if longest <= WORD_DIFF_BYTES
+        && let Some(pieces) = words_within(old, new, budget)
+    {
+        return (pieces, Detail::Words);
+    }
+    if longest <= LINE_DIFF_BYTES
+        && let Some(pieces) = lines_within(old, new, budget)
+    {
+        return (pieces, Detail::Lines);
+    }
+    (whole(old, new), Detail::Texts)
 }
 
 /// The body as text, one block (paragraph, heading, list item…) a line.
@@ -155,14 +241,19 @@ pub fn diff(old: &Revision, new: &Revision) -> Diff {
     diff_texts(&old.texts(), &new.texts())
 }
 
+/// Compares two versions within [`DIFF_BUDGET`] per step: a long or very different body is
+/// compared line by line, or not at all ([`Diff::detail`] says which). It can take that long,
+/// so the server runs it on a blocking thread, never on an async worker.
 pub fn diff_texts(old: &Texts<'_>, new: &Texts<'_>) -> Diff {
     let old_body = body_lines(old.body_html);
     let new_body = body_lines(new.body_html);
+    let (body, detail) = body_diff(&old_body, &new_body, DIFF_BUDGET);
     Diff {
         title: words(old.title, new.title),
         summary: words(old.summary, new.summary),
         tags: words(old.tags, new.tags),
-        body: words(&old_body, &new_body),
+        body,
+        detail,
     }
 }
 
@@ -200,5 +291,19 @@ mod tests {
             ]
         );
         assert_eq!(body_lines("<p>One</p><p>Two <b>x</b></p>"), "One\nTwo x\n");
+    }
+
+    #[test]
+    fn a_body_past_the_budget_is_compared_more_coarsely() {
+        let old: String = (0..3_000).map(|i| format!("w{i} ")).collect();
+        let new: String = (0..3_000).map(|i| format!("v{} ", i * 7 % 3_001)).collect();
+        let (_, fine) = body_diff(&old, &new, Duration::from_secs(30));
+        assert_eq!(fine, Detail::Words);
+        let (pieces, coarse) = body_diff(&old, &new, Duration::ZERO);
+        assert_eq!(coarse, Detail::Texts);
+        assert_eq!(pieces.len(), 2);
+        let huge = "word ".repeat(WORD_DIFF_BYTES / 4);
+        let (_, lines) = body_diff(&huge, "other\n", Duration::from_secs(30));
+        assert_eq!(lines, Detail::Lines);
     }
 }

@@ -276,15 +276,18 @@ impl TestApp {
                 c,
                 author.id,
                 &self.settings.language,
-                &ArticleInput {
-                    title: title.to_owned(),
-                    slug: String::new(),
-                    summary: format!("Summary of {title}"),
-                    body: format!("<p>Body of {title}</p>"),
-                    category_id: None,
-                    tags: String::new(),
-                },
-                action,
+                &articles::check(
+                    &ArticleInput {
+                        title: title.to_owned(),
+                        slug: String::new(),
+                        summary: format!("Summary of {title}"),
+                        body: format!("<p>Body of {title}</p>"),
+                        category_id: None,
+                        tags: String::new(),
+                    },
+                    action,
+                )
+                .expect("checked"),
             )
             .expect("create article")
         })

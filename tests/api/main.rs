@@ -33,6 +33,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "media", media::TESTS);
     common::add_backend_tests(&mut trials, "views", views::TESTS);
     common::add_backend_tests(&mut trials, "permissions", permissions::TESTS);
+    common::add_backend_tests(&mut trials, "attack::costs", attack::costs::TESTS);
     common::add_backend_tests(&mut trials, "attack::writes", attack::writes::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());

@@ -335,12 +335,13 @@ impl Fixtures {
             let page = pages::create(
                 c,
                 &language,
-                &pages::PageInput {
+                &pages::check(&pages::PageInput {
                     title: format!("Contact {n}"),
                     in_menu: true,
                     published: true,
                     ..Default::default()
-                },
+                })
+                .expect("checked"),
             )
             .expect("page");
             // A file uploaded by someone else (rows only: no route here reads the stored file).

@@ -65,15 +65,18 @@ fn world(app: &TestApp) {
                 c,
                 editor.id,
                 &lang,
-                &ArticleInput {
-                    title: title.to_owned(),
-                    slug: String::new(),
-                    summary: format!("About {title}."),
-                    body: body.to_owned(),
-                    category_id: Some(category),
-                    tags: tags.to_owned(),
-                },
-                action,
+                &articles::check(
+                    &ArticleInput {
+                        title: title.to_owned(),
+                        slug: String::new(),
+                        summary: format!("About {title}."),
+                        body: body.to_owned(),
+                        category_id: Some(category),
+                        tags: tags.to_owned(),
+                    },
+                    action,
+                )
+                .expect("checked"),
             )
             .expect("article")
         });
@@ -597,15 +600,18 @@ async fn search_ranks_highlights_and_survives_any_input(app: TestApp) {
                 c,
                 id,
                 current.version,
-                &ArticleInput {
-                    title: current.title.clone(),
-                    slug: current.slug.clone(),
-                    summary: String::new(),
-                    body: "<p>Now about glaciers.</p>".into(),
-                    category_id: current.category_id,
-                    tags: String::new(),
-                },
-                action,
+                &articles::check(
+                    &ArticleInput {
+                        title: current.title.clone(),
+                        slug: current.slug.clone(),
+                        summary: String::new(),
+                        body: "<p>Now about glaciers.</p>".into(),
+                        category_id: current.category_id,
+                        tags: String::new(),
+                    },
+                    action,
+                )
+                .expect("checked"),
                 current.author_id,
             )
             .map(|_| ())

@@ -13,7 +13,9 @@ mod slugs;
 
 pub(super) use read::{NamesRow, with_names, with_names_query};
 pub use read::{count_all, find, find_published, find_with_names, is_published};
-pub use save::{backfill_body_text, create, delete, publish_due, update, update_noted};
+pub use save::{
+    Checked, backfill_body_text, check, create, delete, publish_due, update, update_noted,
+};
 pub use slugs::redirect_for;
 
 pub const TITLE_MAX_CHARS: usize = 250;

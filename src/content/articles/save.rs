@@ -37,13 +37,33 @@ fn transition(
     }
 }
 
-/// Checks the form; on success returns the sanitised body.
-fn validate(
-    conn: &mut DbConn,
-    input: &ArticleInput,
+/// An article form that passed every check that needs no database, its body cleaned: made by
+/// [`check`] before a connection is taken, so that cleaning a long body holds neither a pool
+/// connection nor the write lock (a deeply nested body once held SQLite's write lock for
+/// minutes, and every write on the site failed meanwhile).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    input: ArticleInput,
     action: SaveAction,
-    now: NaiveDateTime,
-) -> Result<SafeHtml, ContentError> {
+    body: SafeHtml,
+    text: String,
+}
+
+impl Checked {
+    pub fn input(&self) -> &ArticleInput {
+        &self.input
+    }
+
+    pub fn action(&self) -> SaveAction {
+        self.action
+    }
+}
+
+/// Checks the form (all but its category, which needs the database) and cleans its body.
+/// Bounded in cost: the body's size and shape ([`crate::content::shape`]) are checked before
+/// it is parsed.
+pub fn check(input: &ArticleInput, action: SaveAction) -> Result<Checked, ContentError> {
+    let now = clock::now();
     let mut errors = FieldErrors::default();
     let title = input.title.trim();
     if title.is_empty() {
@@ -62,6 +82,8 @@ fn validate(
     }
     if input.body.len() > BODY_MAX_BYTES {
         errors.add("body", "The text is too long: at most 1 MB.");
+    } else if let Err(refusal) = crate::content::shape::check(&input.body) {
+        errors.add("body", refusal.message());
     }
     if !input.slug.trim().is_empty()
         && slug::slugify(&input.slug) == slug::FALLBACK
@@ -98,31 +120,50 @@ fn validate(
             "The publication time is in the past. Choose a time that is still to come.",
         );
     }
-    if let Some(id) = input.category_id
-        && cats::find(conn, id)?.is_none()
-    {
-        errors.add("category", "Choose a category from the list.");
-    }
     if !errors.is_empty() {
         return Err(ContentError::Invalid(errors));
     }
     let body = sanitize::clean(&input.body);
-    Ok(sanitize::add_srcsets(&body, |src| {
-        crate::media::library::srcset_for(conn, src).ok().flatten()
-    }))
+    let text = sanitize::text_of(&body);
+    Ok(Checked {
+        input: input.clone(),
+        action,
+        body,
+        text,
+    })
 }
 
-/// Creates an article by `author_id`; `Publish` makes it public at once.
+/// The checked body with the `srcset` of each library image: reads, before the transaction.
+fn with_srcsets(conn: &mut DbConn, checked: &Checked) -> SafeHtml {
+    sanitize::add_srcsets(&checked.body, |src| {
+        crate::media::library::srcset_for(conn, src).ok().flatten()
+    })
+}
+
+/// The one check that needs the database, in the write transaction: the category exists.
+fn check_category(conn: &mut DbConn, input: &ArticleInput) -> Result<(), ContentError> {
+    if let Some(id) = input.category_id
+        && cats::find(conn, id)?.is_none()
+    {
+        let mut errors = FieldErrors::default();
+        errors.add("category", "Choose a category from the list.");
+        return Err(ContentError::Invalid(errors));
+    }
+    Ok(())
+}
+
+/// Creates an article by `author_id` from a checked form; `Publish` makes it public at once.
 pub fn create(
     conn: &mut DbConn,
     author_id: i32,
     language: &str,
-    input: &ArticleInput,
-    action: SaveAction,
+    checked: &Checked,
 ) -> Result<Article, ContentError> {
+    let (input, action) = (&checked.input, checked.action);
+    let body = with_srcsets(conn, checked);
     write_tx(conn, |conn| {
         let now = clock::now();
-        let body = validate(conn, input, action, now)?;
+        check_category(conn, input)?;
         let title = input.title.trim();
         let slug_source = if input.slug.trim().is_empty() {
             title
@@ -137,7 +178,7 @@ pub fn create(
                 articles::slug.eq(slug),
                 articles::summary.eq(input.summary.trim()),
                 articles::body_html.eq(body.as_str()),
-                articles::body_text.eq(sanitize::text_of(&body)),
+                articles::body_text.eq(&checked.text),
                 articles::status.eq(status.as_str()),
                 articles::published_at.eq(published_at),
                 articles::author_id.eq(author_id),
@@ -157,8 +198,8 @@ pub fn create(
     })
 }
 
-/// Saves the form over article `id`, which the editor loaded at `expected_version`. If
-/// anyone saved it since, nothing is written and [`ContentError::Conflict`] says so.
+/// Saves the checked form over article `id`, which the editor loaded at `expected_version`.
+/// If anyone saved it since, nothing is written and [`ContentError::Conflict`] says so.
 ///
 /// The slug follows the title (or the editor's own slug). Once an article has been public, each
 /// slug it leaves behind is kept, so old links answer with a permanent redirect.
@@ -166,18 +207,16 @@ pub fn update(
     conn: &mut DbConn,
     id: i32,
     expected_version: i32,
-    input: &ArticleInput,
-    action: SaveAction,
+    checked: &Checked,
     saved_by: i32,
 ) -> Result<Article, ContentError> {
     update_noted(
         conn,
         id,
         expected_version,
-        input,
-        action,
+        checked,
         saved_by,
-        action.note(),
+        checked.action.note(),
     )
 }
 
@@ -186,11 +225,12 @@ pub fn update_noted(
     conn: &mut DbConn,
     id: i32,
     expected_version: i32,
-    input: &ArticleInput,
-    action: SaveAction,
+    checked: &Checked,
     saved_by: i32,
     note: &str,
 ) -> Result<Article, ContentError> {
+    let (input, action) = (&checked.input, checked.action);
+    let body = with_srcsets(conn, checked);
     write_tx(conn, |conn| {
         let current = find(conn, id)?.ok_or(ContentError::NotFound)?;
         if current.version != expected_version {
@@ -199,7 +239,7 @@ pub fn update_noted(
             });
         }
         let now = clock::now();
-        let body = validate(conn, input, action, now)?;
+        check_category(conn, input)?;
         let title = input.title.trim();
         let slug = next_slug(conn, &current, input)?;
         if slug != current.slug && current.published_at.is_some() {
@@ -217,7 +257,7 @@ pub fn update_noted(
             articles::slug.eq(&slug),
             articles::summary.eq(input.summary.trim()),
             articles::body_html.eq(body.as_str()),
-            articles::body_text.eq(sanitize::text_of(&body)),
+            articles::body_text.eq(&checked.text),
             articles::status.eq(status.as_str()),
             articles::published_at.eq(published_at),
             articles::category_id.eq(input.category_id),

@@ -18,6 +18,15 @@ use crate::web::error::AppError;
 use crate::web::flash;
 use crate::web::render::{Layout, render};
 
+/// Checks an article form and cleans its body on a blocking thread, before any database
+/// connection is taken (see [`crate::content::articles::Checked`]).
+pub async fn check_article(
+    input: crate::content::articles::ArticleInput,
+    action: crate::content::articles::SaveAction,
+) -> Result<Result<crate::content::articles::Checked, ContentError>, AppError> {
+    Ok(web::block(move || crate::content::articles::check(&input, action)).await?)
+}
+
 /// The staff layout, with the CSRF token and any pending flash message.
 pub fn layout(state: &AppState, staff: &Staff, title: &str) -> Result<Layout, AppError> {
     let token = csrf::token(&staff.session)?;

@@ -147,6 +147,14 @@ pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
 }
 
 /// After a save: the site shows the change, the list says where the page is.
+/// Checks a page form and cleans its body on a blocking thread, before a connection is taken.
+async fn checked(
+    input: &pages::PageInput,
+) -> Result<Result<pages::CheckedPage, ContentError>, AppError> {
+    let input = input.clone();
+    Ok(web::block(move || pages::check(&input)).await?)
+}
+
 async fn saved(state: &AppState, staff: &Staff, page: Page) -> Result<HttpResponse, AppError> {
     state.refresh_site().await?;
     flash::success(&staff.session, format!("Page saved at /{}.", page.slug));
@@ -161,10 +169,14 @@ pub async fn create(
     let (input, errors) = parse(&form);
     let result = if errors.is_empty() {
         let language = state.settings.language.clone();
-        let to_save = input.clone();
-        state
-            .db(move |conn| Ok(pages::create(conn, &language, &to_save)))
-            .await?
+        match checked(&input).await? {
+            Ok(to_save) => {
+                state
+                    .db(move |conn| Ok(pages::create(conn, &language, &to_save)))
+                    .await?
+            }
+            Err(e) => Err(e),
+        }
     } else {
         Err(ContentError::Invalid(errors))
     };
@@ -221,10 +233,14 @@ pub async fn update(
         })?;
     let (input, errors) = parse(&form);
     let result = if errors.is_empty() {
-        let to_save = input.clone();
-        state
-            .db(move |conn| Ok(pages::update(conn, id, version, &to_save)))
-            .await?
+        match checked(&input).await? {
+            Ok(to_save) => {
+                state
+                    .db(move |conn| Ok(pages::update(conn, id, version, &to_save)))
+                    .await?
+            }
+            Err(e) => Err(e),
+        }
     } else {
         Err(ContentError::Invalid(errors))
     };

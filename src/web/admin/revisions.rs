@@ -121,12 +121,14 @@ pub async fn compare(
             ))
         })
         .await?;
+    // Within a budget, but still long enough to keep off the async workers.
+    let diff = web::block(move || revisions::diff(&old, &new)).await?;
     render(&ComparePage {
         layout: common::layout(&state, &staff, "Compare revisions")?,
         article_id: id,
         from,
         to,
-        diff: revisions::diff(&old, &new),
+        diff,
     })
 }
 
@@ -155,23 +157,30 @@ pub async fn restore(
     let id = article.id;
     let user_id = staff.user.id;
     let action = SaveAction::keeping(&article);
-    let result = state
-        .db(move |conn| {
-            let rev = revisions::find(conn, id, wanted)?.ok_or(AppError::NotFound)?;
-            let input = ArticleInput {
-                title: rev.title.clone(),
-                slug: rev.slug.clone(),
-                summary: rev.summary.clone(),
-                body: rev.body_html.clone(),
-                category_id: rev.category_id,
-                tags: rev.tags.clone(),
-            };
-            let note = format!("Restored version {wanted}");
-            Ok(articles::update_noted(
-                conn, id, expected, &input, action, user_id, &note,
-            ))
-        })
+    let rev = state
+        .db(move |conn| revisions::find(conn, id, wanted)?.ok_or(AppError::NotFound))
         .await?;
+    let input = ArticleInput {
+        title: rev.title,
+        slug: rev.slug,
+        summary: rev.summary,
+        body: rev.body_html,
+        category_id: rev.category_id,
+        tags: rev.tags,
+    };
+    let result = match common::check_article(input, action).await? {
+        Ok(checked) => {
+            let note = format!("Restored version {wanted}");
+            state
+                .db(move |conn| {
+                    Ok(articles::update_noted(
+                        conn, id, expected, &checked, user_id, &note,
+                    ))
+                })
+                .await?
+        }
+        Err(e) => Err(e),
+    };
     match result {
         Ok(saved) => {
             flash::success(

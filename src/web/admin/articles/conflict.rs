@@ -32,21 +32,27 @@ pub(super) async fn conflict_view(
             String::new(),
         ),
     };
-    let typed_body = crate::content::sanitize::clean(&typed.body);
-    let diff = crate::content::revisions::diff_texts(
-        &crate::content::revisions::Texts {
-            title: &article.title,
-            summary: &article.summary,
-            tags: &tags,
-            body_html: &article.body_html,
-        },
-        &crate::content::revisions::Texts {
-            title: typed.title.trim(),
-            summary: typed.summary.trim(),
-            tags: &crate::content::tags::parse_names(&typed.tags).join(", "),
-            body_html: typed_body.as_str(),
-        },
-    );
+    // Cleaning what was typed and comparing take time: on a blocking thread, within the
+    // diff's budget.
+    let (theirs, typed) = (article.clone(), typed.clone());
+    let diff = actix_web::web::block(move || {
+        let typed_body = crate::content::sanitize::clean(&typed.body);
+        crate::content::revisions::diff_texts(
+            &crate::content::revisions::Texts {
+                title: &theirs.title,
+                summary: &theirs.summary,
+                tags: &tags,
+                body_html: &theirs.body_html,
+            },
+            &crate::content::revisions::Texts {
+                title: typed.title.trim(),
+                summary: typed.summary.trim(),
+                tags: &crate::content::tags::parse_names(&typed.tags).join(", "),
+                body_html: typed_body.as_str(),
+            },
+        )
+    })
+    .await?;
     Ok(ConflictView {
         who,
         when,

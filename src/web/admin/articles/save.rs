@@ -52,10 +52,14 @@ pub async fn create(
     let result = if parsed.errors.is_empty() {
         let author_id = staff.user.id;
         let language = state.settings.language.clone();
-        let input = parsed.input.clone();
-        state
-            .db(move |conn| Ok(articles::create(conn, author_id, &language, &input, action)))
-            .await?
+        match common::check_article(parsed.input.clone(), action).await? {
+            Ok(checked) => {
+                state
+                    .db(move |conn| Ok(articles::create(conn, author_id, &language, &checked)))
+                    .await?
+            }
+            Err(e) => Err(e),
+        }
     } else {
         Err(ContentError::Invalid(std::mem::take(&mut parsed.errors)))
     };
@@ -106,15 +110,15 @@ pub async fn update(
     }
     let action = parsed.action;
     let result = if parsed.errors.is_empty() {
-        let input = parsed.input.clone();
         let editor_id = staff.user.id;
-        state
-            .db(move |conn| {
-                Ok(articles::update(
-                    conn, id, version, &input, action, editor_id,
-                ))
-            })
-            .await?
+        match common::check_article(parsed.input.clone(), action).await? {
+            Ok(checked) => {
+                state
+                    .db(move |conn| Ok(articles::update(conn, id, version, &checked, editor_id)))
+                    .await?
+            }
+            Err(e) => Err(e),
+        }
     } else {
         Err(ContentError::Invalid(std::mem::take(&mut parsed.errors)))
     };
