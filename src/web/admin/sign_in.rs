@@ -1,12 +1,15 @@
 //! Signing in and out.
 
+use std::sync::atomic::Ordering;
+
 use actix_session::Session;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::{self, SignIn, sessions::USER_ID_KEY, throttle};
+use crate::accounts::throttle::{self, Attempt};
+use crate::accounts::{self, SignIn, sessions::USER_ID_KEY};
 use crate::web::AppState;
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::AppError;
@@ -105,24 +108,20 @@ pub async fn submit(
     let client = state.client_of(&req);
     let account_key = throttle::account_key(&email);
     let client_key = throttle::client_key(&client);
+    let checks = state.password_checks.clone();
     let outcome = state
         .db(move |conn| {
-            let now = crate::clock::now();
-            let lock = throttle::locked(conn, &account_key, now)?.max(throttle::locked(
-                conn,
-                &client_key,
-                now,
-            )?);
-            if let Some(minutes) = lock {
+            // The attempt is counted before the password is checked, and a refused one
+            // costs no argon2 work.
+            let reserved =
+                throttle::reserve_sign_in(conn, &account_key, &client_key, crate::clock::now())?;
+            if let Attempt::Locked(minutes) = reserved {
                 return Ok(Outcome::Locked(minutes));
             }
+            checks.fetch_add(1, Ordering::Relaxed);
             let checked = accounts::check_credentials(conn, &email, &password)?;
-            match &checked {
-                SignIn::Success(_) => throttle::clear(conn, &account_key)?,
-                SignIn::WrongCredentials | SignIn::Disabled => {
-                    throttle::fail(conn, &account_key, throttle::ACCOUNT_LIMIT, now)?;
-                    throttle::fail(conn, &client_key, throttle::CLIENT_LIMIT, now)?;
-                }
+            if let SignIn::Success(_) = &checked {
+                throttle::clear(conn, &account_key, crate::clock::now())?;
             }
             Ok(Outcome::Checked(checked))
         })
