@@ -1,6 +1,6 @@
 //! Attacks on signing in: parallel password guesses (from many clients, on two instances of
 //! one site) against one account and from one client address, a lock raced by late failures,
-//! and guesses at the password-change form's current password. Every
+//! guesses at the password-change form's current password, and forged sign-in posts. Every
 //! attack goes through the real server; the password checks that really ran are read from
 //! the instances' counters and the audit log.
 
@@ -10,7 +10,8 @@ use std::sync::atomic::Ordering;
 use awc::http::StatusCode;
 use chronicle::accounts::Role;
 use chronicle::accounts::throttle::{self, ACCOUNT_LIMIT, CLIENT_LIMIT};
-use chronicle::db::schema::{audit_log, sign_in_throttle};
+use chronicle::db::schema::{audit_log, sessions, sign_in_throttle};
+use chronicle::web::csrf::LOGIN_COOKIE;
 use diesel::prelude::*;
 
 use crate::common::{Client, PASSWORD, Res, TestApp, TestFn, assert_contains};
@@ -22,6 +23,8 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     parallel_guesses_from_one_client_check_at_most_its_limit,
     a_lock_is_not_cleared_or_shortened_by_late_failures,
     guesses_at_the_current_password_are_throttled,
+    the_sign_in_page_stores_no_session,
+    a_sign_in_without_its_login_cookie_or_from_another_site_is_refused,
 ];
 
 /// How many attackers guess at once.
@@ -82,6 +85,15 @@ fn locked_until(app: &TestApp, key: &str) -> Option<chrono::NaiveDateTime> {
             .optional()
             .expect("throttle row")
             .flatten()
+    })
+}
+
+fn session_rows(app: &TestApp) -> i64 {
+    app.with_conn(|c| {
+        sessions::table
+            .count()
+            .get_result(c)
+            .expect("count sessions")
     })
 }
 
@@ -262,4 +274,102 @@ async fn guesses_at_the_current_password_are_throttled(app: TestApp) {
     // here does not lock them out).
     let res = app.client().sign_in(&user.email, PASSWORD).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
+}
+
+async fn the_sign_in_page_stores_no_session(app: TestApp) {
+    let user = app.user(Role::Editor);
+    let before = session_rows(&app);
+    for _ in 0..5 {
+        let client = app.client();
+        let page = client.get("/admin/login").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let set = page.set_cookies();
+        assert!(set.iter().any(|c| c.starts_with(LOGIN_COOKIE)), "{set:?}");
+        // A failed sign-in leaves nothing stored either.
+        let res = client.sign_in("nobody@example.org", "a wrong guess!").await;
+        assert_eq!(res.status, StatusCode::OK);
+    }
+    assert_eq!(
+        session_rows(&app),
+        before,
+        "anonymous visits stored sessions"
+    );
+    // Through the real form, with the cookie's token, signing in works and makes one.
+    let client = app.client();
+    let res = client.sign_in(&user.email, PASSWORD).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(session_rows(&app), before + 1);
+    assert!(!client.cookies.borrow().contains_key(LOGIN_COOKIE));
+    assert_eq!(client.get("/admin").await.status, StatusCode::OK);
+    // Signing out takes the session's own token.
+    assert_eq!(
+        client.confirm("/admin/logout").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(client.get("/admin").await.status, StatusCode::SEE_OTHER);
+}
+
+async fn a_sign_in_without_its_login_cookie_or_from_another_site_is_refused(app: TestApp) {
+    let user = app.user(Role::Editor);
+    let (opened, token) = with_form(&app).await;
+    let form = SignInForm::new()
+        .email(&user.email)
+        .password(PASSWORD)
+        .csrf(&token)
+        .next("/admin");
+    // The token without its cookie (a forged post from a page that saw one).
+    let res = app.client().post_form("/admin/login", &form).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // A cookie whose value was changed: its signature no longer holds.
+    let tampered = opened.copy_cookies();
+    let original = tampered.cookies.borrow()[LOGIN_COOKIE].clone();
+    let forged = format!(
+        "{}{}",
+        &original[..original.len() - 1],
+        if original.ends_with('0') { '1' } else { '0' }
+    );
+    tampered
+        .cookies
+        .borrow_mut()
+        .insert(LOGIN_COOKIE.to_owned(), forged);
+    assert_eq!(
+        tampered.post_form("/admin/login", &form).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The cookie with another form's token.
+    let (_, other_token) = with_form(&app).await;
+    let mismatched = SignInForm::new()
+        .email(&user.email)
+        .password(PASSWORD)
+        .csrf(&other_token)
+        .next("/admin");
+    assert_eq!(
+        opened
+            .copy_cookies()
+            .post_form("/admin/login", &mismatched)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Cookie and token right, but sent from another site.
+    for header in [
+        ("Origin", "https://evil.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ] {
+        let res = opened
+            .copy_cookies()
+            .post_form_with("/admin/login", &form, &[header])
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{header:?}");
+    }
+    // None of these reached a password check, nor the throttle.
+    assert_eq!(checks(&[&app]), 0);
+    assert_eq!(
+        locked_until(&app, &throttle::account_key(&user.email)),
+        None
+    );
+    // The genuine post still signs in.
+    let res = opened.post_form("/admin/login", &form).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(checks(&[&app]), 1);
 }
