@@ -1,14 +1,22 @@
-//! Sign-in throttling: after repeated failures for one account or from one client address,
-//! further attempts are refused for a while. Counters live in the database, so several
-//! instances enforce one limit; a lock ends by itself, so nobody is locked out for ever.
+//! Password-guess throttling: at most a few password checks per account, per client address
+//! and per password-change form within a window; past that, attempts are refused for a while.
+//! Counters live in the database, so several instances enforce one limit; a lock ends by
+//! itself, so nobody is locked out for ever.
+//!
+//! An attempt is *reserved* before its password is checked, and the reservation and the
+//! reading of the lock are one statement (a conditional upsert, below): attempts sent in
+//! parallel cannot all pass one check before any of them is counted, a late request never
+//! clears or shortens a lock, and two first attempts never race to insert the same row.
 
 use chrono::{NaiveDateTime, TimeDelta};
+use diesel::dsl::case_when;
 use diesel::prelude::*;
 
 use crate::db::schema::sign_in_throttle;
 use crate::db::{DbConn, write_tx};
 
-/// Failures within [`WINDOW_MINUTES`] after which an account is locked for [`LOCK_MINUTES`].
+/// Password checks for one account within [`WINDOW_MINUTES`]; the next attempt is refused
+/// and locks the account for [`LOCK_MINUTES`].
 pub const ACCOUNT_LIMIT: i32 = 5;
 /// The same for one client address (it may be trying many accounts).
 pub const CLIENT_LIMIT: i32 = 20;
@@ -23,55 +31,137 @@ pub fn client_key(client: &str) -> String {
     format!("client:{client}")
 }
 
-/// When the key is locked now, the minutes left (at least 1).
-pub fn locked(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<Option<i64>> {
-    let until: Option<Option<NaiveDateTime>> = sign_in_throttle::table
-        .find(key)
-        .select(sign_in_throttle::locked_until)
-        .first(conn)
-        .optional()?;
-    Ok(until
-        .flatten()
-        .filter(|u| *u > now)
-        .map(|u| ((u - now).num_seconds() + 59) / 60))
+/// The current-password check of the password-change form of one user (its own key: a
+/// stolen session guessing there does not lock the owner out of signing in).
+pub fn password_change_key(user_id: i32) -> String {
+    format!("password-change:{user_id}")
 }
 
-/// Counts a failure; locks the key when it reaches `limit` within the window.
-pub fn fail(conn: &mut DbConn, key: &str, limit: i32, now: NaiveDateTime) -> QueryResult<()> {
+/// What a reservation answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// One password check may run now; it has been counted already.
+    Reserved,
+    /// Refused: the key is locked for this many more minutes (at least 1).
+    Locked(i64),
+}
+
+/// Reserves one attempt for `key`, allowing `limit` per window, in one statement.
+pub fn reserve(
+    conn: &mut DbConn,
+    key: &str,
+    limit: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Attempt> {
+    write_tx(conn, |conn| reserve_in(conn, key, limit, now))
+}
+
+/// Reserves one sign-in attempt for the account and one for the client address, in one
+/// transaction: the account first (every request takes the two rows in that order, so two
+/// never wait on each other crosswise), then the client; when the client is refused, the
+/// account's attempt is given back, since no password will be checked.
+pub fn reserve_sign_in(
+    conn: &mut DbConn,
+    account_key: &str,
+    client_key: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Attempt> {
     write_tx(conn, |conn| {
-        let row: Option<(i32, NaiveDateTime)> = sign_in_throttle::table
-            .find(key)
-            .select((sign_in_throttle::failures, sign_in_throttle::window_start))
-            .first(conn)
-            .optional()?;
-        let (failures, start) = match row {
-            Some((n, start)) if now - start < TimeDelta::minutes(WINDOW_MINUTES) => (n + 1, start),
-            _ => (1, now),
-        };
-        let locked_until = (failures >= limit).then(|| now + TimeDelta::minutes(LOCK_MINUTES));
-        let updated = diesel::update(sign_in_throttle::table.find(key))
-            .set((
-                sign_in_throttle::failures.eq(if locked_until.is_some() { 0 } else { failures }),
-                sign_in_throttle::window_start.eq(start),
-                sign_in_throttle::locked_until.eq(locked_until),
-            ))
-            .execute(conn)?;
-        if updated == 0 {
-            diesel::insert_into(sign_in_throttle::table)
-                .values((
-                    sign_in_throttle::key.eq(key),
-                    sign_in_throttle::failures.eq(failures),
-                    sign_in_throttle::window_start.eq(start),
-                    sign_in_throttle::locked_until.eq(locked_until),
-                ))
+        let by_account = reserve_in(conn, account_key, ACCOUNT_LIMIT, now)?;
+        if by_account != Attempt::Reserved {
+            return Ok(by_account);
+        }
+        let by_client = reserve_in(conn, client_key, CLIENT_LIMIT, now)?;
+        if by_client != Attempt::Reserved {
+            diesel::update(sign_in_throttle::table.find(account_key))
+                .filter(sign_in_throttle::attempts.gt(0))
+                .set(sign_in_throttle::attempts.eq(sign_in_throttle::attempts - 1))
                 .execute(conn)?;
         }
-        Ok(())
+        Ok(by_client)
     })
 }
 
-/// Forgets the failures of a key (after a successful sign-in).
-pub fn clear(conn: &mut DbConn, key: &str) -> QueryResult<()> {
-    diesel::delete(sign_in_throttle::table.find(key)).execute(conn)?;
+/// The conditional upsert, the same on both backends:
+///
+/// ```sql
+/// INSERT INTO sign_in_throttle (key, attempts, window_start, locked_until)
+/// VALUES (:key, 1, :now, NULL)
+/// ON CONFLICT (key) DO UPDATE SET
+///   attempts     = CASE WHEN locked THEN attempts WHEN fresh THEN 1
+///                       WHEN attempts >= :limit THEN attempts ELSE attempts + 1 END,
+///   window_start = CASE WHEN locked THEN window_start WHEN fresh THEN :now
+///                       ELSE window_start END,
+///   locked_until = CASE WHEN locked THEN locked_until WHEN fresh THEN NULL
+///                       WHEN attempts >= :limit THEN :now + lock ELSE NULL END
+/// RETURNING locked_until
+/// -- locked: locked_until > :now;
+/// -- fresh:  locked_until IS NOT NULL (a lock that ended) OR window_start <= :now - window
+/// ```
+///
+/// Every `SET` reads the row as it was before the statement, and the statement holds the
+/// row (PostgreSQL's row lock, SQLite's write lock) from reading to writing: concurrent
+/// reservations of one key take turns, each seeing the one before. A lock is only ever set
+/// where there was none, so nothing shortens or clears it before it ends.
+fn reserve_in(
+    conn: &mut DbConn,
+    key: &str,
+    limit: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Attempt> {
+    use sign_in_throttle::{attempts, locked_until, window_start};
+    let window_ended = now - TimeDelta::minutes(WINDOW_MINUTES);
+    let lock_end = now + TimeDelta::minutes(LOCK_MINUTES);
+    let locked = || locked_until.gt(now);
+    let fresh = || locked_until.is_not_null().or(window_start.le(window_ended));
+    let full = || attempts.ge(limit);
+    let upsert = diesel::insert_into(sign_in_throttle::table)
+        .values((
+            sign_in_throttle::key.eq(key),
+            attempts.eq(1),
+            window_start.eq(now),
+            locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .on_conflict(sign_in_throttle::key)
+        .do_update()
+        .set((
+            attempts.eq(case_when(locked(), attempts)
+                .when(fresh(), 1)
+                .when(full(), attempts)
+                .otherwise(attempts + 1)),
+            window_start.eq(case_when(locked(), window_start)
+                .when(fresh(), now)
+                .otherwise(window_start)),
+            locked_until.eq(case_when(locked(), locked_until)
+                .when(fresh(), None::<NaiveDateTime>)
+                .when(full(), Some(lock_end))
+                .otherwise(None::<NaiveDateTime>)),
+        ))
+        .returning(locked_until);
+    // Diesel's shared connection type has no ON CONFLICT: the one statement runs on the
+    // backend's own connection.
+    let until: Option<NaiveDateTime> = match conn {
+        DbConn::Sqlite(c) => upsert.get_result(c)?,
+        DbConn::Pg(c) => upsert.get_result(c)?,
+    };
+    Ok(match until {
+        Some(until) if until > now => {
+            Attempt::Locked(((until - now).num_seconds() + 59).max(60) / 60)
+        }
+        _ => Attempt::Reserved,
+    })
+}
+
+/// Forgets the attempts of a key (after a successful sign-in), unless it is locked: a lock
+/// set meanwhile by parallel attempts stays until it ends.
+pub fn clear(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::delete(
+        sign_in_throttle::table.find(key).filter(
+            sign_in_throttle::locked_until
+                .is_null()
+                .or(sign_in_throttle::locked_until.le(now)),
+        ),
+    )
+    .execute(conn)?;
     Ok(())
 }

@@ -141,7 +141,7 @@ diesel::table! {
 diesel::table! {
     sign_in_throttle (key) {
         key -> Text,
-        failures -> Integer,
+        attempts -> Integer,
         window_start -> Timestamp,
         locked_until -> Nullable<Timestamp>,
     }

@@ -3,17 +3,23 @@
 //! that the request's `Origin` is this site (the configured base URL's origin) when the browser
 //! sends one.
 //!
-//! Forms are read through [`CsrfForm`] (anonymous forms: sign-in) or
-//! [`StaffForm`](super::auth::StaffForm) (signed-in staff): a handler that takes either cannot
-//! run on a request with a missing or wrong token.
+//! Forms are read through [`CsrfForm`] (sign-out), [`SignInCsrfForm`] (the sign-in form) or
+//! [`StaffForm`](super::auth::StaffForm) (signed-in staff): a handler that takes any of them
+//! cannot run on a request with a missing or wrong token.
+//!
+//! Before sign-in there is no session to keep the token in, and making one for every
+//! anonymous visitor of the sign-in page would write a row each time: the sign-in form's
+//! token lives in a signed cookie of its own ([`LOGIN_COOKIE`], signed with the session
+//! cookie's key) until sign-in, when the session gets its own ([`rotate`]).
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
+use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
@@ -103,6 +109,10 @@ pub(crate) fn verify_and_parse<T: DeserializeOwned>(
         .ok()
         .and_then(|t| t.csrf_token);
     verify_token(req, session, submitted.as_deref())?;
+    parse_form(body)
+}
+
+fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     serde_urlencoded::from_bytes::<T>(body).map_err(|e| {
         AppError::bad_request(format!(
             "The form was incomplete or malformed ({e}), so nothing was changed."
@@ -139,6 +149,104 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             let body = body.await?;
             let session = req.get_session();
             Ok(CsrfForm(verify_and_parse(&req, &session, &body)?))
+        })
+    }
+}
+
+/// The cookie that holds the sign-in form's token (its path is the sign-in page only).
+pub const LOGIN_COOKIE: &str = "chronicle_login_csrf";
+const LOGIN_PATH: &str = "/admin/login";
+
+/// The key that signs cookies (the session middleware's), in the app data.
+#[derive(Clone)]
+pub struct CookieKey(pub Key);
+
+/// The token of the request's login cookie, when the cookie is there and its signature holds.
+fn login_cookie_token(req: &HttpRequest) -> Option<String> {
+    let key = &req.app_data::<CookieKey>()?.0;
+    let mut jar = CookieJar::new();
+    jar.add_original(req.cookie(LOGIN_COOKIE)?);
+    jar.signed(key)
+        .get(LOGIN_COOKIE)
+        .map(|c| c.value().to_owned())
+}
+
+/// The sign-in form's token for this request: the login cookie's, or a new one with the
+/// signed cookie that carries it (for [`with_login_cookie`]).
+pub fn login_token(req: &HttpRequest) -> Result<(String, Option<Cookie<'static>>), AppError> {
+    if let Some(token) = login_cookie_token(req) {
+        return Ok((token, None));
+    }
+    let key = &req
+        .app_data::<CookieKey>()
+        .ok_or_else(|| AppError::Internal("no cookie key in the app data".to_owned()))?
+        .0;
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.settings.cookie_secure);
+    let fresh = crate::ids::random_hex::<32>();
+    let mut jar = CookieJar::new();
+    jar.signed_mut(key).add(
+        Cookie::build(LOGIN_COOKIE, fresh.clone())
+            .path(LOGIN_PATH)
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(secure)
+            .finish(),
+    );
+    let signed = jar
+        .get(LOGIN_COOKIE)
+        .cloned()
+        .ok_or_else(|| AppError::Internal("the login cookie was not signed".to_owned()))?;
+    Ok((fresh, Some(signed)))
+}
+
+/// Sets the login cookie made by [`login_token`], if one was made.
+pub fn with_login_cookie(
+    mut res: HttpResponse,
+    cookie: Option<Cookie<'static>>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(cookie) = cookie {
+        res.add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(format!("cannot set the login cookie: {e}")))?;
+    }
+    Ok(res)
+}
+
+/// Removes the login cookie (after sign-in, when the session holds the token).
+pub fn forget_login_cookie(res: &mut HttpResponse) -> Result<(), AppError> {
+    res.add_removal_cookie(&Cookie::build(LOGIN_COOKIE, "").path(LOGIN_PATH).finish())
+        .map_err(|e| AppError::Internal(format!("cannot remove the login cookie: {e}")))
+}
+
+/// The sign-in form, its token checked (in constant time) against the login cookie's and
+/// its origin checked as every form's is. Someone already signed in (sent on from the
+/// sign-in page, so without a login cookie) may sign in again with the session's token, as
+/// on every other form.
+pub struct SignInCsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for SignInCsrfForm<T> {
+    type Error = actix_web::Error;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        with_body(req, payload, |req, body| async move {
+            let body = body.await?;
+            check_origin(&req)?;
+            let submitted = serde_urlencoded::from_bytes::<TokenOnly>(&body)
+                .ok()
+                .and_then(|t| t.csrf_token)
+                .ok_or(AppError::Csrf)?;
+            let matches = |expected: Option<String>| {
+                expected.is_some_and(|e| bool::from(submitted.as_bytes().ct_eq(e.as_bytes())))
+            };
+            let session = req.get_session();
+            if !matches(login_cookie_token(&req))
+                && !matches(session.get::<String>(KEY).ok().flatten())
+            {
+                return Err(AppError::Csrf.into());
+            }
+            Ok(SignInCsrfForm(parse_form(&body)?))
         })
     }
 }

@@ -102,6 +102,7 @@ pub fn start_server(
                 .build();
         App::new()
             .app_data(state.clone())
+            .app_data(csrf::CookieKey(key.clone()))
             .app_data(web::PayloadConfig::new(form_limit))
             .app_data(web::FormConfig::default().limit(form_limit))
             .wrap(from_fn(conditional::conditional))

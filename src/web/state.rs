@@ -3,6 +3,7 @@
 //! a deadline, then the blocking thread pool. Handlers, background tasks and the session
 //! store all go through it.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -80,6 +81,9 @@ pub struct AppState {
     pub caches: live::Caches,
     /// The path of every query (see [`Db`]); [`AppState::db`] is its short form.
     pub database: Db,
+    /// Password checks (argon2 verifications) this instance ran for sign-in and for the
+    /// password-change form, each after its attempt was reserved: the attack tests read it.
+    pub password_checks: Arc<AtomicU64>,
     site: RwLock<Arc<SiteView>>,
 }
 
@@ -103,6 +107,7 @@ impl AppState {
             views,
             caches: live::Caches::default(),
             database,
+            password_checks: Arc::default(),
             site: RwLock::new(Arc::new(SiteView::default())),
         };
         let defaults = state.site_defaults();

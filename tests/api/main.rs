@@ -35,6 +35,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "permissions", permissions::TESTS);
     common::add_backend_tests(&mut trials, "attack::costs", attack::costs::TESTS);
     common::add_backend_tests(&mut trials, "attack::writes", attack::writes::TESTS);
+    common::add_backend_tests(&mut trials, "attack::sign_in", attack::sign_in::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
     trials.extend(sanitizer::standalone());

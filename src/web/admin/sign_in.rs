@@ -1,16 +1,19 @@
 //! Signing in and out.
 
+use std::sync::atomic::Ordering;
+
 use actix_session::Session;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::{self, SignIn, sessions::USER_ID_KEY, throttle};
+use crate::accounts::throttle::{self, Attempt};
+use crate::accounts::{self, SignIn, sessions::USER_ID_KEY};
 use crate::web::AppState;
-use crate::web::csrf::{self, CsrfForm};
+use crate::web::csrf::{self, CsrfForm, SignInCsrfForm};
 use crate::web::error::AppError;
-use crate::web::render::{Layout, render, render_status};
+use crate::web::render::{Layout, render_status};
 
 /// The one message for an unknown email and a wrong password: it must not tell them apart.
 pub const WRONG_CREDENTIALS: &str = "The email or password is not correct.";
@@ -43,7 +46,20 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The sign-in page with `status`, its token from the login cookie (set here when new): an
+/// anonymous visitor gets no session row.
+fn page(
+    req: &HttpRequest,
+    status: StatusCode,
+    mut shown: SignInPage,
+) -> Result<HttpResponse, AppError> {
+    let (token, cookie) = csrf::login_token(req)?;
+    shown.layout.csrf = token;
+    csrf::with_login_cookie(render_status(status, &shown)?, cookie)
+}
+
 pub async fn form(
+    req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
     query: web::Query<SignInQuery>,
@@ -53,22 +69,24 @@ pub async fn form(
             .insert_header((header::LOCATION, safe_next(query.next.as_deref())))
             .finish());
     }
-    let mut layout = Layout::public(&state, "Sign in");
-    layout.csrf = csrf::token(&session)?;
-    render(&SignInPage {
-        layout,
-        email: String::new(),
-        next: safe_next(query.next.as_deref()),
-        error: None,
-        notice: if query.password_changed.is_some() {
-            Some("Your password was changed. Sign in with the new one.".to_owned())
-        } else {
-            query
-                .signed_out
-                .is_some()
-                .then(|| "You have signed out.".to_owned())
+    page(
+        &req,
+        StatusCode::OK,
+        SignInPage {
+            layout: Layout::public(&state, "Sign in"),
+            email: String::new(),
+            next: safe_next(query.next.as_deref()),
+            error: None,
+            notice: if query.password_changed.is_some() {
+                Some("Your password was changed. Sign in with the new one.".to_owned())
+            } else {
+                query
+                    .signed_out
+                    .is_some()
+                    .then(|| "You have signed out.".to_owned())
+            },
         },
-    })
+    )
 }
 
 #[derive(Deserialize)]
@@ -97,7 +115,7 @@ pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
-    CsrfForm(form): CsrfForm<SignInForm>,
+    SignInCsrfForm(form): SignInCsrfForm<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
     let next = safe_next(form.next.as_deref());
     let email = form.email.clone();
@@ -105,24 +123,20 @@ pub async fn submit(
     let client = state.client_of(&req);
     let account_key = throttle::account_key(&email);
     let client_key = throttle::client_key(&client);
+    let checks = state.password_checks.clone();
     let outcome = state
         .db(move |conn| {
-            let now = crate::clock::now();
-            let lock = throttle::locked(conn, &account_key, now)?.max(throttle::locked(
-                conn,
-                &client_key,
-                now,
-            )?);
-            if let Some(minutes) = lock {
+            // The attempt is counted before the password is checked, and a refused one
+            // costs no argon2 work.
+            let reserved =
+                throttle::reserve_sign_in(conn, &account_key, &client_key, crate::clock::now())?;
+            if let Attempt::Locked(minutes) = reserved {
                 return Ok(Outcome::Locked(minutes));
             }
+            checks.fetch_add(1, Ordering::Relaxed);
             let checked = accounts::check_credentials(conn, &email, &password)?;
-            match &checked {
-                SignIn::Success(_) => throttle::clear(conn, &account_key)?,
-                SignIn::WrongCredentials | SignIn::Disabled => {
-                    throttle::fail(conn, &account_key, throttle::ACCOUNT_LIMIT, now)?;
-                    throttle::fail(conn, &client_key, throttle::CLIENT_LIMIT, now)?;
-                }
+            if let SignIn::Success(_) = &checked {
+                throttle::clear(conn, &account_key, crate::clock::now())?;
             }
             Ok(Outcome::Checked(checked))
         })
@@ -133,12 +147,11 @@ pub async fn submit(
             state
                 .audit(None, &typed, "sign-in refused (throttled)", "", &client)
                 .await;
-            let mut layout = Layout::public(&state, "Sign in");
-            layout.csrf = csrf::token(&session)?;
-            return render_status(
+            return page(
+                &req,
                 StatusCode::TOO_MANY_REQUESTS,
-                &SignInPage {
-                    layout,
+                SignInPage {
+                    layout: Layout::public(&state, "Sign in"),
                     email: form.email,
                     next,
                     error: Some(locked_message(minutes)),
@@ -158,9 +171,11 @@ pub async fn submit(
                 .map_err(|e| AppError::Internal(format!("cannot store the session: {e}")))?;
             csrf::rotate(&session)?;
             log::info!("{} signed in", user.email);
-            return Ok(HttpResponse::SeeOther()
+            let mut res = HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next))
-                .finish());
+                .finish();
+            csrf::forget_login_cookie(&mut res)?;
+            return Ok(res);
         }
         SignIn::WrongCredentials => {
             state
@@ -181,15 +196,17 @@ pub async fn submit(
             DISABLED
         }
     };
-    let mut layout = Layout::public(&state, "Sign in");
-    layout.csrf = csrf::token(&session)?;
-    render(&SignInPage {
-        layout,
-        email: form.email,
-        next,
-        error: Some(error.to_owned()),
-        notice: None,
-    })
+    page(
+        &req,
+        StatusCode::OK,
+        SignInPage {
+            layout: Layout::public(&state, "Sign in"),
+            email: form.email,
+            next,
+            error: Some(error.to_owned()),
+            notice: None,
+        },
+    )
 }
 
 #[derive(Deserialize)]

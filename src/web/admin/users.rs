@@ -1,12 +1,15 @@
 //! Accounts: administrators create, edit, disable and enable users and set roles; everyone
 //! changes their own password.
 
+use std::sync::atomic::Ordering;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::permissions::Action;
+use crate::accounts::throttle::{self, Attempt};
 use crate::accounts::{self, AccountError, NewUser, Role, User, password};
 use crate::clock;
 use crate::content::FieldErrors;
@@ -312,49 +315,87 @@ pub async fn change_password(
             .map(|e| capitalised(&e.to_string()))
     };
     let result = match problem {
-        Some(p) => Err(p),
+        Some(p) => Err(Refused::Invalid(p)),
         None => {
-            let (email, hash, current, new) = (
+            let (id, email, hash, current, new) = (
+                staff.user.id,
                 staff.user.email.clone(),
                 staff.user.password_hash.clone(),
                 form.current,
                 form.new,
             );
+            let checks = state.password_checks.clone();
             state
                 .db(move |conn| {
-                    if !password::verify(&current, &hash) {
-                        return Ok(Err(capitalised(
-                            &AccountError::WrongCurrentPassword.to_string(),
-                        )));
+                    // Guessing the current password is throttled like signing in: the
+                    // attempt is counted first, and a refused one checks nothing.
+                    let key = throttle::password_change_key(id);
+                    let reserved =
+                        throttle::reserve(conn, &key, throttle::ACCOUNT_LIMIT, clock::now())?;
+                    if let Attempt::Locked(minutes) = reserved {
+                        return Ok(Err(Refused::Throttled(minutes)));
                     }
+                    checks.fetch_add(1, Ordering::Relaxed);
+                    if !password::verify(&current, &hash) {
+                        return Ok(Err(Refused::Invalid(capitalised(
+                            &AccountError::WrongCurrentPassword.to_string(),
+                        ))));
+                    }
+                    throttle::clear(conn, &key, clock::now())?;
                     match accounts::set_password(conn, &email, &new) {
                         Ok(()) => Ok(Ok(())),
                         Err(AccountError::Database(e)) => Err(e.into()),
-                        Err(e) => Ok(Err(capitalised(&e.to_string()))),
+                        Err(e) => Ok(Err(Refused::Invalid(capitalised(&e.to_string())))),
                     }
                 })
                 .await?
         }
     };
-    match result {
+    let (status, message) = match result {
         Ok(()) => {
             state
                 .audit_by(&req, &staff.user, "changed own password", "")
                 .await;
             // Every session of this user has ended, this one too: sign in with the new password.
             staff.session.purge();
-            Ok(HttpResponse::SeeOther()
+            return Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/admin/login?password_changed=1"))
-                .finish())
+                .finish());
         }
-        Err(message) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage {
-                layout: common::layout(&state, &staff, "Change password")?,
-                error: Some(message),
-            },
-        ),
-    }
+        Err(Refused::Invalid(message)) => (StatusCode::UNPROCESSABLE_ENTITY, message),
+        Err(Refused::Throttled(minutes)) => {
+            state
+                .audit_by(&req, &staff.user, "password change refused (throttled)", "")
+                .await;
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                password_locked_message(minutes),
+            )
+        }
+    };
+    render_status(
+        status,
+        &PasswordPage {
+            layout: common::layout(&state, &staff, "Change password")?,
+            error: Some(message),
+        },
+    )
+}
+
+/// Why a password change was not made.
+enum Refused {
+    /// The form's fault: a wrong current password, a new one against the policy (422).
+    Invalid(String),
+    /// Too many wrong current passwords: paused for this many more minutes (429).
+    Throttled(i64),
+}
+
+/// What a throttled password change says.
+pub fn password_locked_message(minutes: i64) -> String {
+    format!(
+        "Too many wrong current passwords. For safety, changing the password is paused for {minutes} more minute{}; try again then.",
+        if minutes == 1 { "" } else { "s" }
+    )
 }
 
 /// The page that asks before deleting a user, and who takes over their reports.

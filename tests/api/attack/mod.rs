@@ -3,4 +3,5 @@
 //! signed-in staff member. One file per class of attack; each `TESTS` runs on both backends.
 
 pub mod costs;
+pub mod sign_in;
 pub mod writes;

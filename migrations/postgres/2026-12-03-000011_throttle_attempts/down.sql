@@ -1,0 +1,1 @@
+ALTER TABLE sign_in_throttle RENAME COLUMN attempts TO failures;
