@@ -110,6 +110,7 @@ pub(crate) fn verify_and_parse<T: DeserializeOwned>(
         .ok()
         .and_then(|t| t.csrf_token);
     verify_token(req, session, submitted.as_deref())?;
+    super::form_text::check_urlencoded(body)?;
     serde_urlencoded::from_bytes::<T>(body).map_err(|e| {
         AppError::bad_request(format!(
             "The form was incomplete or malformed ({e}), so nothing was changed."

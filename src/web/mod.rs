@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod error;
 pub mod error_pages;
 pub mod flash;
+pub mod form_text;
 pub mod kept_forms;
 pub mod live;
 pub mod media;
@@ -107,6 +108,7 @@ pub fn start_server(
             .wrap(from_fn(conditional::conditional))
             // Outside `conditional`: it sees the final status, so a 304 never counts.
             .wrap(from_fn(views::count_views))
+            .wrap(from_fn(form_text::check_query))
             .wrap(from_fn(error_pages::error_pages))
             .wrap(security_headers())
             .wrap(Compress::default())
