@@ -5,6 +5,7 @@
 //! A custom harness (libtest-mimic) because the built-in one cannot skip at run time.
 
 mod admin;
+mod attack;
 mod browser;
 mod cli;
 mod common;
@@ -32,6 +33,8 @@ fn main() {
     common::add_backend_tests(&mut trials, "media", media::TESTS);
     common::add_backend_tests(&mut trials, "views", views::TESTS);
     common::add_backend_tests(&mut trials, "permissions", permissions::TESTS);
+    common::add_backend_tests(&mut trials, "attack::input", attack::input::TESTS);
+    common::add_backend_tests(&mut trials, "attack::headers", attack::headers::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
     trials.extend(sanitizer::standalone());
