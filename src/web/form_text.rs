@@ -1,7 +1,7 @@
 //! What the text a request carries must be before a handler reads it: storable in a `TEXT`
 //! column on both backends. PostgreSQL refuses the NUL character (U+0000) in text, SQLite
 //! keeps it; refusing it where forms are parsed (every url-encoded form, every multipart text
-//! field, every query string) makes the backends behave alike and answers with the field's
+//! field, every query string of the staff area) makes the backends behave alike and answers with the field's
 //! name, before any query runs, instead of a failed write.
 
 use actix_web::body::MessageBody;
@@ -41,8 +41,9 @@ pub fn check_urlencoded(encoded: &[u8]) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Middleware: a query string with an unstorable character is refused with 400 before any
-/// handler reads it (search boxes and list filters are forms too).
+/// Middleware of the staff area: a query string with an unstorable character is refused with
+/// 400 before any handler reads it (its list filters are forms too). Public search keeps its
+/// own rule: any input gives a page of results.
 pub async fn check_query(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

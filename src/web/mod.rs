@@ -200,7 +200,6 @@ pub fn start_server(
             .wrap(from_fn(conditional::conditional))
             // Outside `conditional`: it sees the final status, so a 304 never counts.
             .wrap(from_fn(views::count_views))
-            .wrap(from_fn(form_text::check_query))
             .wrap(from_fn(error_pages::error_pages))
             .wrap(Compress::default())
             .wrap(TracingLogger::<request_log::RequestSpan>::new())
@@ -218,6 +217,7 @@ pub fn start_server(
                     .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
                     .wrap(sessions)
                     .wrap(from_fn(live::forget_after_writes))
+                    .wrap(from_fn(form_text::check_query))
                     .configure(admin::routes),
             )
             .configure(public::static_pages)
