@@ -133,6 +133,10 @@ struct ServeArgs {
     /// Seconds between writes of the counted views to the database.
     #[arg(long, env = "CHRONICLE_VIEW_FLUSH_SECS", default_value_t = config::DEFAULT_VIEW_FLUSH_SECS)]
     view_flush_secs: u64,
+    /// `Strict-Transport-Security` max-age in seconds, sent when the base URL is https
+    /// (0: not sent).
+    #[arg(long, env = "CHRONICLE_HSTS_MAX_AGE", default_value_t = config::DEFAULT_HSTS_MAX_AGE)]
+    hsts_max_age: u64,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -215,6 +219,7 @@ impl ServeArgs {
         s.view_dedup_secs = self.view_dedup_secs;
         s.view_counting = self.view_counting.parse().map_err(|e: String| anyhow!(e))?;
         s.view_flush_every = Duration::from_secs(self.view_flush_secs.max(1));
+        s.hsts_max_age = self.hsts_max_age;
         Ok(s)
     }
 }

@@ -23,6 +23,8 @@ pub const DEFAULT_IMAGE_MAX_EDGE: u32 = 2400;
 pub const DEFAULT_VIEW_DEDUP_SECS: u64 = 1800;
 pub const DEFAULT_VIEW_COUNTING: ViewCounting = ViewCounting::Server;
 pub const DEFAULT_VIEW_FLUSH_SECS: u64 = 1;
+pub const DEFAULT_MAX_BUFFERED_BODY: usize = 4 * 1024 * 1024;
+pub const DEFAULT_HSTS_MAX_AGE: u64 = 365 * 24 * 3600;
 
 /// Everything the server needs to know about its deployment.
 #[derive(Debug, Clone)]
@@ -76,6 +78,12 @@ pub struct Settings {
     pub view_counting: ViewCounting,
     /// How often counted views are written to the database.
     pub view_flush_every: Duration,
+    /// Largest response body read whole to give it an `ETag` (and answer `304`); a larger
+    /// one is streamed as it is.
+    pub max_buffered_body: usize,
+    /// `Strict-Transport-Security: max-age` in seconds, sent when the base URL is https
+    /// (0: not sent).
+    pub hsts_max_age: u64,
 }
 
 /// Where a view is counted (`CHRONICLE_VIEW_COUNTING`).
@@ -139,6 +147,8 @@ impl Settings {
             view_dedup_secs: DEFAULT_VIEW_DEDUP_SECS,
             view_counting: DEFAULT_VIEW_COUNTING,
             view_flush_every: Duration::from_secs(DEFAULT_VIEW_FLUSH_SECS),
+            max_buffered_body: DEFAULT_MAX_BUFFERED_BODY,
+            hsts_max_age: DEFAULT_HSTS_MAX_AGE,
         }
     }
 

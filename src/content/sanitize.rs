@@ -37,6 +37,31 @@ impl std::fmt::Display for SafeHtml {
 /// (a visitor's address is nobody else's business, and a remote image can change after review).
 const IMAGE_PREFIX: &str = "/media/";
 
+/// Whether `src` is a file of the media library: decided on the path as a browser would
+/// request it, percent-decoded (`/media/%2e%2e/admin` is `/media/../admin`), so it must be
+/// `/media/` and then plain segments: none empty (`//host`), `.` or `..`, and no backslash
+/// (which browsers read as `/`), control character or `%` left after decoding (a doubly
+/// encoded path). A query (`?w=480`) may follow; a fragment may not.
+fn library_image(src: &str) -> bool {
+    let (path, query) = match src.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (src, None),
+    };
+    let Ok(decoded) = percent_encoding::percent_decode_str(path).decode_utf8() else {
+        return false;
+    };
+    let Some(rest) = decoded.strip_prefix(IMAGE_PREFIX) else {
+        return false;
+    };
+    let plain_segments = rest
+        .split('/')
+        .all(|segment| !matches!(segment, "" | "." | ".."));
+    let odd = |c: char| c.is_control() || c.is_whitespace() || matches!(c, '\\' | '%' | '#');
+    plain_segments
+        && !decoded.chars().any(odd)
+        && query.is_none_or(|q| !q.chars().any(|c| odd(c) && c != '%'))
+}
+
 /// The video players whose embeds an editor may put in a report, with the form of their
 /// embed URLs. Any other `<iframe>` is removed.
 const VIDEO_EMBEDS: &[(&str, Player)] = &[
@@ -96,8 +121,7 @@ fn valid_srcset(value: &str) -> bool {
             let (Some(url), Some(width), None) = (parts.next(), parts.next(), parts.next()) else {
                 return false;
             };
-            url.starts_with(IMAGE_PREFIX)
-                && !url.contains("..")
+            library_image(url)
                 && url
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
@@ -226,10 +250,7 @@ fn builder() -> &'static Builder<'static> {
             .url_relative(UrlRelative::PassThrough)
             .link_rel(Some("noopener noreferrer"))
             .attribute_filter(|element, attribute, value| match (element, attribute) {
-                ("img", "src") => (value.starts_with(IMAGE_PREFIX)
-                    && !value.contains("..")
-                    && !value.contains('\\'))
-                .then_some(value.into()),
+                ("img", "src") => library_image(value).then_some(value.into()),
                 ("img", "srcset") => valid_srcset(value).then_some(value.into()),
                 ("img", "sizes") => (value == BODY_IMAGE_SIZES).then_some(value.into()),
                 ("iframe", "src") => video_embed(value).map(Into::into),
@@ -478,11 +499,29 @@ mod tests {
             "//evil.example/x.png",
             "data:image/png;base64,AAAA",
             "/media/../admin",
+            "/media/%2e%2e/x",
+            "/media/%2E%2E/admin",
+            "/media/a/%2E%2E/%2e%2e/b",
+            "/media/%252e%252e/x",
+            "/media/.%2e/x",
+            "/media/./x.jpg",
+            "/media/a\\..\\..\\admin",
+            "/media/a%5c..%5cadmin",
+            "/media//evil.example/x.png",
+            "/media/%2f%2fevil.example/x.png",
+            "/media/",
+            "/media/x.jpg#..",
+            "/media/x%00.jpg",
+            "/MEDIA/x.jpg",
             "javascript:alert(1)",
             "",
         ] {
             let clean = clean(&format!(r#"<p>a<img src="{src}" alt="x">b</p>"#)).into_string();
             assert_eq!(clean, "<p>ab</p>", "{src}");
+        }
+        for src in ["/media/2026/12/photo.jpg", "/media/ab/x-960.jpg?w=480"] {
+            let kept = clean(&format!(r#"<img src="{src}">"#)).into_string();
+            assert!(kept.starts_with(&format!(r#"<img src="{src}" "#)), "{kept}");
         }
         let kept = clean(r#"<img alt="a>b" src="/media/1.png">"#).into_string();
         assert!(

@@ -46,32 +46,54 @@ pub fn slugify(title: &str) -> String {
             None => prepared.push(' '),
         }
     }
-    let mut slug = slug::slugify(prepared);
-    if slug.len() > MAX_LEN {
-        let cut = slug[..=MAX_LEN]
-            .rfind('-')
-            .filter(|&i| i > 0)
-            .unwrap_or(MAX_LEN);
-        slug.truncate(cut);
-        while slug.ends_with('-') {
-            slug.pop();
-        }
-    }
+    let whole = slug::slugify(prepared);
+    let slug = cut(&whole, MAX_LEN);
     if slug.is_empty() {
         FALLBACK.to_owned()
     } else {
-        slug
+        slug.to_owned()
     }
 }
 
-/// `base`, or `base-2`, `base-3`… : the first candidate for which `taken` is false.
+/// `slug` in at most `max` bytes: cut at the last word boundary that fits (or, for one long
+/// word, at `max`), with no hyphen left at the end.
+fn cut(slug: &str, max: usize) -> &str {
+    if slug.len() <= max {
+        return slug;
+    }
+    // Slugs are ASCII; the boundary search only keeps odd input from panicking.
+    let floor = |mut i: usize| {
+        while !slug.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let end = slug[..floor(max + 1)]
+        .rfind('-')
+        .filter(|&i| i > 0)
+        .unwrap_or(floor(max));
+    slug[..end].trim_end_matches('-')
+}
+
+/// `base`, or `base-2`, `base-3`… : the first candidate for which `taken` is false. Every
+/// candidate is at most [`MAX_LEN`] bytes (the base is cut to leave room for the number), so
+/// each one is an address the public routes accept.
 pub fn unique<E>(base: &str, mut taken: impl FnMut(&str) -> Result<bool, E>) -> Result<String, E> {
+    let base = match cut(base, MAX_LEN) {
+        "" => FALLBACK,
+        base => base,
+    };
     if !taken(base)? {
         return Ok(base.to_owned());
     }
     let mut n = 2u32;
     loop {
-        let candidate = format!("{base}-{n}");
+        let suffix = format!("-{n}");
+        let stem = match cut(base, MAX_LEN - suffix.len()) {
+            "" => FALLBACK,
+            stem => stem,
+        };
+        let candidate = format!("{stem}{suffix}");
         if !taken(&candidate)? {
             return Ok(candidate);
         }
@@ -142,5 +164,29 @@ mod tests {
         let got = unique::<()>("news", |s| Ok(taken.contains(&s))).unwrap();
         assert_eq!(got, "news-3");
         assert_eq!(unique::<()>("fresh", |_| Ok(false)).unwrap(), "fresh");
+    }
+
+    #[test]
+    fn a_unique_slug_fits_the_maximum_length() {
+        for base in [
+            "a".repeat(MAX_LEN),
+            slugify(&"word ".repeat(40)),
+            format!("{}-b", "a".repeat(MAX_LEN - 2)),
+        ] {
+            let mut seen = vec![base.clone()];
+            for _ in 0..12 {
+                let got = unique::<()>(&base, |s| Ok(seen.iter().any(|t| t == s))).unwrap();
+                assert!(got.len() <= MAX_LEN && is_valid(&got), "{got}");
+                assert!(!seen.contains(&got), "{got}");
+                seen.push(got);
+            }
+        }
+        assert_eq!(
+            unique::<()>(&"a".repeat(MAX_LEN), |s| Ok(
+                s.len() == MAX_LEN && !s.contains('-')
+            ))
+            .unwrap(),
+            format!("{}-2", "a".repeat(MAX_LEN - 2))
+        );
     }
 }

@@ -55,13 +55,44 @@ impl From<Refusal> for MediaError {
     }
 }
 
-/// A name to show for an upload: the last part of what the browser sent, without control
-/// characters, with the extension of what the file really is.
+/// Whether `c` is a format character (Unicode general category Cf): invisible, and able to
+/// make a name read other than it is (U+202E turns "photo\u{202E}gpj.exe" into "photoexe.jpg"
+/// on screen). The ranges are Cf as of Unicode 16.
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61C}'
+            | '\u{6DD}'
+            | '\u{70F}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// A name to show for an upload: the last part of what the browser sent, without control or
+/// format characters (bidirectional overrides, zero-width marks), with the extension of what
+/// the file really is.
 pub fn display_name(raw: &str, extension: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = last
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|&c| !c.is_control() && !is_format(c))
         .collect::<String>()
         .trim()
         .chars()
@@ -317,5 +348,12 @@ mod tests {
         assert_eq!(display_name("", "jpg"), "upload.jpg");
         assert_eq!(display_name(".hidden", "png"), ".hidden.png");
         assert_eq!(display_name("a\u{0}b\nc.gif", "png"), "abc.png");
+        assert_eq!(
+            display_name("invoice\u{202E}fdp.exe", "pdf"),
+            "invoicefdp.pdf"
+        );
+        let hidden = "a\u{202A}\u{202B}\u{202C}\u{202D}\u{2066}\u{2067}\u{2068}\u{2069}\u{200E}\u{200F}\u{61C}\u{200B}\u{FEFF}\u{AD}\u{E0041}b.jpg";
+        assert_eq!(display_name(hidden, "jpg"), "ab.jpg");
+        assert_eq!(display_name("Şəki – 2026.jpg", "jpg"), "Şəki – 2026.jpg");
     }
 }

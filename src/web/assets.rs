@@ -55,14 +55,26 @@ pub async fn serve(
 ) -> Result<HttpResponse, AppError> {
     let (hash, file_path) = path.into_inner();
     let file = Assets::get(&file_path).ok_or(AppError::NotFound)?;
-    let current = short_hash(&file);
-    let etag = format!("\"{current}\"");
-    let cache = if hash == current {
+    let cache = if hash == short_hash(&file) {
         "public, max-age=31536000, immutable"
     } else {
         "public, max-age=300"
     };
-    let matches = super::conditional::has_version(&req, &etag);
+    Ok(answer(&req, file, cache))
+}
+
+/// `GET /favicon.ico`, where browsers look for a site's icon by themselves. Its address
+/// cannot change with its content, so it is cached for a week, not a year.
+pub async fn favicon(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let file = Assets::get("img/favicon.ico").ok_or(AppError::NotFound)?;
+    Ok(answer(&req, file, "public, max-age=604800"))
+}
+
+/// An embedded file with its type, `cache` and an `ETag` of its content (`304` when the
+/// request already has it).
+fn answer(req: &HttpRequest, file: rust_embed::EmbeddedFile, cache: &str) -> HttpResponse {
+    let etag = format!("\"{}\"", short_hash(&file));
+    let matches = super::conditional::has_version(req, &etag);
     let mut res = if matches {
         HttpResponse::NotModified()
     } else {
@@ -71,9 +83,8 @@ pub async fn serve(
     res.insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::ETAG, etag));
     if matches {
-        return Ok(res.finish());
+        return res.finish();
     }
-    Ok(res
-        .content_type(file.metadata.mimetype())
-        .body(file.data.into_owned()))
+    res.content_type(file.metadata.mimetype())
+        .body(file.data.into_owned())
 }

@@ -1,18 +1,82 @@
 //! Conditional requests: every successful page or feed gets an `ETag` (a hash of its body), and
 //! a request that already has that version (`If-None-Match`, or `If-Modified-Since` where the
-//! handler set `Last-Modified`) gets `304 Not Modified` without the body.
+//! handler set `Last-Modified`) gets `304 Not Modified` without the body. A body larger than
+//! [`Settings::max_buffered_body`](crate::config::Settings::max_buffered_body) is not hashed:
+//! what was read of it and the rest are sent on unchanged, as the handler made them.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use actix_web::HttpMessage;
 use actix_web::HttpResponse;
-use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{EntityTag, Header, IfNoneMatch};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes};
 use sha2::{Digest, Sha256};
 
-/// Bodies larger than this are passed through untouched rather than buffered.
-const MAX_BUFFERED: usize = 4 * 1024 * 1024;
+/// A body already partly read, sent on as it was: the chunks read, then the rest.
+struct Resumed {
+    read: VecDeque<Bytes>,
+    rest: BoxBody,
+}
+
+impl MessageBody for Resumed {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        match self.rest.size() {
+            BodySize::Sized(n) => {
+                BodySize::Sized(n + self.read.iter().map(|b| b.len() as u64).sum::<u64>())
+            }
+            _ => BodySize::Stream,
+        }
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        if let Some(chunk) = self.read.pop_front() {
+            return Poll::Ready(Some(Ok(chunk)));
+        }
+        Pin::new(&mut self.rest).poll_next(cx).map_err(Into::into)
+    }
+}
+
+/// What reading a body up to a limit gives.
+enum Read {
+    /// All of it, within the limit.
+    Whole(Bytes),
+    /// More than the limit: the body to send instead, unchanged.
+    Larger(BoxBody),
+}
+
+/// Reads `body` whole if it is at most `limit` bytes; a larger one comes back to be sent on.
+async fn read_up_to(body: BoxBody, limit: usize) -> Result<Read, actix_web::Error> {
+    if matches!(body.size(), BodySize::Sized(n) if n > limit as u64) {
+        return Ok(Read::Larger(body));
+    }
+    let mut body = body;
+    let mut read = VecDeque::new();
+    let mut len = 0;
+    while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await {
+        let chunk = chunk.map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
+        len += chunk.len();
+        read.push_back(chunk);
+        if len > limit {
+            return Ok(Read::Larger(BoxBody::new(Resumed { read, rest: body })));
+        }
+    }
+    let mut whole = web::BytesMut::with_capacity(len);
+    for chunk in read {
+        whole.extend_from_slice(&chunk);
+    }
+    Ok(Read::Whole(whole.freeze()))
+}
 
 fn cacheable(res: &ServiceResponse<impl MessageBody>) -> bool {
     if res.status() != StatusCode::OK || res.headers().contains_key(header::ETAG) {
@@ -63,6 +127,11 @@ pub async fn conditional(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let method = req.method().clone();
+    let limit = req
+        .app_data::<web::Data<super::AppState>>()
+        .map_or(crate::config::DEFAULT_MAX_BUFFERED_BODY, |state| {
+            state.settings.max_buffered_body
+        });
     // A request without the header parses as an empty list: no `If-None-Match`.
     let if_none_match = IfNoneMatch::parse(&req)
         .ok()
@@ -78,15 +147,10 @@ pub async fn conditional(
     }
     let (http_req, response) = res.into_parts();
     let (head, body) = response.into_parts();
-    let bytes = match body::to_bytes_limited(body, MAX_BUFFERED).await {
-        Ok(Ok(bytes)) => bytes,
-        // Too large or a failing stream: answer as the handler did, minus the body we could
-        // not read (this does not happen for the pages this wraps).
-        _ => {
-            return Ok(ServiceResponse::new(
-                http_req,
-                HttpResponse::InternalServerError().finish(),
-            ));
+    let bytes = match read_up_to(body.boxed(), limit).await? {
+        Read::Whole(bytes) => bytes,
+        Read::Larger(body) => {
+            return Ok(ServiceResponse::new(http_req, head.set_body(body)));
         }
     };
     let etag = format!("W/\"{}\"", crate::ids::hex(&Sha256::digest(&bytes)[..10]));

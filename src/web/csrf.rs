@@ -113,6 +113,7 @@ pub(crate) fn verify_and_parse<T: DeserializeOwned>(
 }
 
 fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    super::form_text::check_urlencoded(body)?;
     serde_urlencoded::from_bytes::<T>(body).map_err(|e| {
         AppError::bad_request(format!(
             "The form was incomplete or malformed ({e}), so nothing was changed."

@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod error;
 pub mod error_pages;
 pub mod flash;
+pub mod form_text;
 pub mod kept_forms;
 pub mod live;
 pub mod media;
@@ -26,11 +27,13 @@ use std::net::TcpListener;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, TtlExtensionPolicy};
+use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Server;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::middleware::{Compress, DefaultHeaders, Next, from_fn};
+use actix_web::{App, HttpServer, guard, web};
 use tracing_actix_web::TracingLogger;
 
 use self::error::AppError;
@@ -55,19 +58,105 @@ pub fn content_security_policy(style_nonce: Option<&str>) -> String {
     )
 }
 
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
-        .add((header::X_FRAME_OPTIONS, "SAMEORIGIN"))
-        .add((
-            header::CONTENT_SECURITY_POLICY,
-            content_security_policy(None),
-        ))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=(), interest-cohort=()",
-        ))
+/// The headers every response carries unless it set its own: pages, files, redirects, and
+/// every error (ours, actix's, the session store's).
+#[derive(Clone, Debug)]
+pub struct SecurityHeaders(Vec<(header::HeaderName, header::HeaderValue)>);
+
+impl SecurityHeaders {
+    /// The headers for a site with `settings`: `Strict-Transport-Security` only when the base
+    /// URL is https and its max-age is not 0 (a browser remembers it, so a site reached over
+    /// plain http must not send it).
+    pub fn for_site(settings: &crate::config::Settings) -> SecurityHeaders {
+        let mut headers = vec![
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (
+                header::REFERRER_POLICY,
+                "strict-origin-when-cross-origin".to_owned(),
+            ),
+            (header::X_FRAME_OPTIONS, "SAMEORIGIN".to_owned()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                content_security_policy(None),
+            ),
+            (
+                header::HeaderName::from_static("permissions-policy"),
+                "camera=(), microphone=(), geolocation=(), interest-cohort=()".to_owned(),
+            ),
+        ];
+        if settings.base_url.starts_with("https://") && settings.hsts_max_age > 0 {
+            headers.push((
+                header::STRICT_TRANSPORT_SECURITY,
+                format!("max-age={}", settings.hsts_max_age),
+            ));
+        }
+        SecurityHeaders(
+            headers
+                .into_iter()
+                .filter_map(|(name, value)| Some((name, value.parse().ok()?)))
+                .collect(),
+        )
+    }
+
+    fn add_to(&self, headers: &mut header::HeaderMap) {
+        for (name, value) in &self.0 {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// An error on its way out, with the security headers to put on its response. A middleware
+/// has no request left to answer an error with (the request went into the service that
+/// failed), so the error answers itself: actix renders it through this impl.
+#[derive(Debug)]
+struct WithHeaders {
+    error: actix_web::Error,
+    headers: web::Data<SecurityHeaders>,
+}
+
+impl std::fmt::Display for WithHeaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl actix_web::ResponseError for WithHeaders {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        self.error.as_response_error().status_code()
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        let mut res = self.error.error_response();
+        self.headers.add_to(res.headers_mut());
+        res
+    }
+}
+
+/// Middleware, the outermost: adds [`SecurityHeaders`] to every answer, including an error
+/// that reaches it unanswered (a failing session store, an error page drawn for one), which
+/// actix's `DefaultHeaders` lets pass untouched.
+async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let Some(headers) = req.app_data::<web::Data<SecurityHeaders>>().cloned() else {
+        return next.call(req).await;
+    };
+    match next.call(req).await {
+        Ok(mut res) => {
+            headers.add_to(res.headers_mut());
+            Ok(res)
+        }
+        Err(error) => Err(WithHeaders { error, headers }.into()),
+    }
+}
+
+/// A route answering GET and HEAD: every address a browser may read answers both (a HEAD
+/// gets the GET's status and headers; actix sends no body with it).
+pub fn get_or_head() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 /// Starts the HTTP server on `listener`. `cookie_key` signs session cookies: every instance
@@ -80,6 +169,7 @@ pub fn start_server(
 ) -> std::io::Result<Server> {
     let key = Key::derive_from(cookie_key);
     let form_limit = state.settings.max_form_bytes;
+    let headers = web::Data::new(SecurityHeaders::for_site(&state.settings));
     actix_web::rt::spawn(site_view::keep_fresh(state.clone()));
     actix_web::rt::spawn(scheduler::run(state.clone()));
     actix_web::rt::spawn(views::keep_writing(state.clone()));
@@ -100,19 +190,23 @@ pub fn start_server(
                         .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
                 )
                 .build();
+        // The last `wrap` is the outermost: the security headers go on after everything
+        // else has answered, errors included.
         App::new()
             .app_data(state.clone())
             .app_data(csrf::CookieKey(key.clone()))
+            .app_data(headers.clone())
             .app_data(web::PayloadConfig::new(form_limit))
             .app_data(web::FormConfig::default().limit(form_limit))
             .wrap(from_fn(conditional::conditional))
             // Outside `conditional`: it sees the final status, so a 304 never counts.
             .wrap(from_fn(views::count_views))
             .wrap(from_fn(error_pages::error_pages))
-            .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(TracingLogger::<request_log::RequestSpan>::new())
-            .route("/assets/{hash}/{path:.*}", web::get().to(assets::serve))
+            .wrap(from_fn(security_headers))
+            .route("/assets/{hash}/{path:.*}", get_or_head().to(assets::serve))
+            .route("/favicon.ico", get_or_head().to(assets::favicon))
             .service(
                 web::resource("/media/{key:.*}")
                     .route(web::get().to(media::serve))
@@ -124,6 +218,7 @@ pub fn start_server(
                     .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
                     .wrap(sessions)
                     .wrap(from_fn(live::forget_after_writes))
+                    .wrap(from_fn(form_text::check_query))
                     .configure(admin::routes),
             )
             .configure(public::static_pages)

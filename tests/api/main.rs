@@ -36,6 +36,8 @@ fn main() {
     common::add_backend_tests(&mut trials, "attack::costs", attack::costs::TESTS);
     common::add_backend_tests(&mut trials, "attack::writes", attack::writes::TESTS);
     common::add_backend_tests(&mut trials, "attack::sign_in", attack::sign_in::TESTS);
+    common::add_backend_tests(&mut trials, "attack::input", attack::input::TESTS);
+    common::add_backend_tests(&mut trials, "attack::headers", attack::headers::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
     trials.extend(sanitizer::standalone());

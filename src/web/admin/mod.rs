@@ -44,8 +44,9 @@ impl Registrar<'_> {
         F::Output: Responder + 'static,
     {
         if let Some(cfg) = self.cfg.as_deref_mut() {
+            // A GET answers HEAD too (the table lists it once, as GET).
             let route = if method == "GET" {
-                web::get()
+                super::get_or_head()
             } else {
                 web::post()
             };

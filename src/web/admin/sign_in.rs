@@ -36,12 +36,25 @@ pub struct SignInQuery {
     password_changed: Option<String>,
 }
 
-/// Only a path inside the admin area is followed after sign-in (no open redirect).
+/// Only a plain path inside the admin area is followed after sign-in (no open redirect, and
+/// nothing a `Location` header cannot carry as it is): `/admin` itself or below it, in visible
+/// ASCII only (no control character, space or raw Unicode), with no `//`, backslash, or `.` or
+/// `..` segment, percent-encoded or not. Anything else leads to `/admin`.
 fn safe_next(next: Option<&str>) -> String {
+    let plain = |n: &str| {
+        let path = n.split(['?', '#']).next().unwrap_or_default();
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+        let inside = decoded == "/admin" || decoded.starts_with("/admin/");
+        inside
+            && n.bytes().all(|b| b.is_ascii_graphic())
+            && !decoded.contains("//")
+            && !decoded.chars().any(|c| c == '\\' || c.is_control())
+            && !decoded
+                .split('/')
+                .any(|segment| segment == "." || segment == "..")
+    };
     match next {
-        Some(n) if n.starts_with("/admin") && !n.contains("//") && !n.contains('\\') => {
-            n.to_owned()
-        }
+        Some(n) if plain(n) => n.to_owned(),
         _ => "/admin".to_owned(),
     }
 }
@@ -220,4 +233,43 @@ pub async fn sign_out(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin/login?signed_out=1"))
         .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_plain_admin_paths_are_followed() {
+        for kept in [
+            "/admin",
+            "/admin/",
+            "/admin/articles/3/edit",
+            "/admin/articles?status=draft&page=2",
+            "/admin/media?q=caf%C3%A9",
+        ] {
+            assert_eq!(safe_next(Some(kept)), kept);
+        }
+        for refused in [
+            "https://evil.example/admin",
+            "//evil.example/admin",
+            "/admin//evil.example",
+            "/admin/%2f%2fevil.example",
+            "/admin\\evil",
+            "/admin/%5cevil",
+            "/admin/../login",
+            "/admin/%2e%2e/x",
+            "/adminevil",
+            "/admin\r\nSet-Cookie: x=1",
+            "/admin\t",
+            "/admin/\u{7f}",
+            "/admin/%0d%0aSet-Cookie:x",
+            "/admin/\u{202e}txt",
+            "/admin/a b",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(refused)), "/admin", "{refused:?}");
+        }
+        assert_eq!(safe_next(None), "/admin");
+    }
 }

@@ -7,7 +7,7 @@ mod listings;
 mod pages;
 mod search;
 
-use actix_web::{Route, guard, web};
+use actix_web::{guard, web};
 
 use crate::clock;
 use crate::content::articles::ArticleWithNames;
@@ -18,10 +18,7 @@ use super::render::views_label;
 
 pub const PAGE_SIZE: i64 = 10;
 
-/// A route for GET and HEAD.
-fn page() -> Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
-}
+use super::get_or_head as page;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", page().to(listings::home))
