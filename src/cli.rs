@@ -133,6 +133,10 @@ struct ServeArgs {
     /// Seconds between writes of the counted views to the database.
     #[arg(long, env = "CHRONICLE_VIEW_FLUSH_SECS", default_value_t = config::DEFAULT_VIEW_FLUSH_SECS)]
     view_flush_secs: u64,
+    /// Milliseconds of database time one search may take; past it the visitor is asked for
+    /// fewer or longer words.
+    #[arg(long, env = "CHRONICLE_SEARCH_BUDGET_MS", default_value_t = config::DEFAULT_SEARCH_BUDGET_MS)]
+    search_budget_ms: u64,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -215,6 +219,7 @@ impl ServeArgs {
         s.view_dedup_secs = self.view_dedup_secs;
         s.view_counting = self.view_counting.parse().map_err(|e: String| anyhow!(e))?;
         s.view_flush_every = Duration::from_secs(self.view_flush_secs.max(1));
+        s.search_budget = Duration::from_millis(self.search_budget_ms.max(1));
         Ok(s)
     }
 }
