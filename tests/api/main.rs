@@ -34,6 +34,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "views", views::TESTS);
     common::add_backend_tests(&mut trials, "permissions", permissions::TESTS);
     common::add_backend_tests(&mut trials, "attack::writes", attack::writes::TESTS);
+    common::add_backend_tests(&mut trials, "attack::search", attack::search::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
     trials.extend(sanitizer::standalone());

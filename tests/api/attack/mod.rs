@@ -2,4 +2,5 @@
 //! or odd input, requests that cost the server far more than the client, and writes without a
 //! signed-in staff member. One file per class of attack; each `TESTS` runs on both backends.
 
+pub mod search;
 pub mod writes;
