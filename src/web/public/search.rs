@@ -88,7 +88,10 @@ pub async fn results(
                     .db(move |conn| {
                         match search::search(conn, &language, &words, PAGE_SIZE, offset, budget) {
                             Ok(found) => Ok(Some(found)),
-                            Err(BudgetError::OverBudget) => Ok(None),
+                            Err(BudgetError::OverBudget) => {
+                                log::warn!("search over its time budget: {:?}", words.text());
+                                Ok(None)
+                            }
                             Err(BudgetError::Database(e)) => Err(e.into()),
                         }
                     })
