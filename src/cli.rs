@@ -137,6 +137,10 @@ struct ServeArgs {
     /// (0: not sent).
     #[arg(long, env = "CHRONICLE_HSTS_MAX_AGE", default_value_t = config::DEFAULT_HSTS_MAX_AGE)]
     hsts_max_age: u64,
+    /// Milliseconds of database time one search may take; past it the visitor is asked for
+    /// fewer or longer words.
+    #[arg(long, env = "CHRONICLE_SEARCH_BUDGET_MS", default_value_t = config::DEFAULT_SEARCH_BUDGET_MS)]
+    search_budget_ms: u64,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -220,6 +224,7 @@ impl ServeArgs {
         s.view_counting = self.view_counting.parse().map_err(|e: String| anyhow!(e))?;
         s.view_flush_every = Duration::from_secs(self.view_flush_secs.max(1));
         s.hsts_max_age = self.hsts_max_age;
+        s.search_budget = Duration::from_millis(self.search_budget_ms.max(1));
         Ok(s)
     }
 }

@@ -25,6 +25,10 @@ pub const DEFAULT_VIEW_COUNTING: ViewCounting = ViewCounting::Server;
 pub const DEFAULT_VIEW_FLUSH_SECS: u64 = 1;
 pub const DEFAULT_MAX_BUFFERED_BODY: usize = 4 * 1024 * 1024;
 pub const DEFAULT_HSTS_MAX_AGE: u64 = 365 * 24 * 3600;
+/// Wall-clock time, so it includes waiting for a core on a busy machine: a search that costs
+/// 20 ms alone can take several times that with eight running at once on two cores. The
+/// costliest searches the word rules allow take about 50 ms alone at 100,000 articles.
+pub const DEFAULT_SEARCH_BUDGET_MS: u64 = 250;
 
 /// Everything the server needs to know about its deployment.
 #[derive(Debug, Clone)]
@@ -84,6 +88,8 @@ pub struct Settings {
     /// `Strict-Transport-Security: max-age` in seconds, sent when the base URL is https
     /// (0: not sent).
     pub hsts_max_age: u64,
+    /// Database time one search may take (see [`crate::db::budget`]).
+    pub search_budget: Duration,
 }
 
 /// Where a view is counted (`CHRONICLE_VIEW_COUNTING`).
@@ -149,6 +155,7 @@ impl Settings {
             view_flush_every: Duration::from_secs(DEFAULT_VIEW_FLUSH_SECS),
             max_buffered_body: DEFAULT_MAX_BUFFERED_BODY,
             hsts_max_age: DEFAULT_HSTS_MAX_AGE,
+            search_budget: Duration::from_millis(DEFAULT_SEARCH_BUDGET_MS),
         }
     }
 

@@ -5,7 +5,10 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
+use std::time::Duration;
+
 use crate::db::DbConn;
+use crate::db::budget::{self, Budget, BudgetError};
 
 use super::articles::ArticleWithNames;
 use super::listing;
@@ -15,33 +18,108 @@ use super::listing;
 /// word is what made searches slow (bm25 or ts_rank of each of 100,000 matches).
 pub const RANKED: i64 = 1_000;
 
-/// At most this many words of a query are used.
-pub const MAX_TERMS: usize = 12;
+/// At most this many words of a query are used (the page says so when there were more):
+/// every word is one more doclist to merge and one more phrase to rank in each match.
+pub const MAX_TERMS: usize = 6;
+/// Words shorter than this match whole words only, never as a prefix: `co*` would merge the
+/// doclists of every word that starts with "co", which is most of the work of the costliest
+/// queries. Words of exactly this length are prefixes served by SQLite's prefix index
+/// (migration `search_prefix`, lengths 3 and 4).
+pub const MIN_PREFIX_CHARS: usize = 3;
 const MAX_TERM_CHARS: usize = 40;
 /// Markers around matches in excerpts (replaced by `<mark>` after escaping).
 const OPEN: &str = "\u{27E6}";
 const CLOSE: &str = "\u{27E7}";
 
-/// The words of a query: runs of letters and digits of any script, lower-cased.
-pub fn terms(query: &str) -> Vec<String> {
-    query
-        .chars()
-        .take(2_000)
-        .collect::<String>()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            w.chars()
+/// A query as searched: the words used, in a canonical (sorted) order, since the engines
+/// match all of them in any order; equal queries share one cached page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub terms: Vec<String>,
+    /// Words past the first [`MAX_TERMS`] were ignored.
+    pub cut: bool,
+    /// One-letter words were left out. They are stop words ("a", "I", "s" of "it's") that
+    /// match nearly every article without narrowing anything, and as whole words they would
+    /// still cost a doclist each; a visitor who types a dozen of them gets nothing slow.
+    pub short_dropped: bool,
+}
+
+impl Query {
+    /// The words of `text`: runs of letters and digits of any script, lower-cased.
+    pub fn parse(text: &str) -> Query {
+        let mut query = Query {
+            terms: Vec::new(),
+            cut: false,
+            short_dropped: false,
+        };
+        let text: String = text.chars().take(2_000).collect();
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            let word: String = word
+                .chars()
                 .take(MAX_TERM_CHARS)
                 .collect::<String>()
-                .to_lowercase()
-        })
-        .fold(Vec::new(), |mut acc, w| {
-            if !acc.contains(&w) && acc.len() < MAX_TERMS {
-                acc.push(w);
+                .to_lowercase();
+            match word.chars().count() {
+                0 => {}
+                1 => query.short_dropped = true,
+                _ if query.terms.contains(&word) => {}
+                _ if query.terms.len() == MAX_TERMS => query.cut = true,
+                _ => query.terms.push(word),
             }
-            acc
-        })
+        }
+        query.terms.sort();
+        query
+    }
+
+    /// The words used, as shown on the page.
+    pub fn text(&self) -> String {
+        self.terms.join(" ")
+    }
+
+    /// What identifies the page of results: the words used and whether words were left out
+    /// (the page says so), nothing else of what was typed.
+    pub fn key(&self) -> String {
+        format!(
+            "{}{}/{}",
+            u8::from(self.cut),
+            u8::from(self.short_dropped),
+            self.text()
+        )
+    }
+
+    fn is_prefix(term: &str) -> bool {
+        term.chars().count() >= MIN_PREFIX_CHARS
+    }
+
+    /// For FTS5: each word a quoted string, prefixes starred.
+    fn fts5(&self) -> String {
+        self.terms
+            .iter()
+            .map(|w| {
+                if Self::is_prefix(w) {
+                    format!("\"{w}\"*")
+                } else {
+                    format!("\"{w}\"")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// For PostgreSQL's `to_tsquery`: each word quoted, prefixes marked `:*`, all required.
+    fn tsquery(&self) -> String {
+        self.terms
+            .iter()
+            .map(|w| {
+                if Self::is_prefix(w) {
+                    format!("'{w}':*")
+                } else {
+                    format!("'{w}'")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
 }
 
 #[derive(QueryableByName)]
@@ -89,47 +167,72 @@ fn excerpt_html(raw: &str) -> String {
 const PG_DOC: &str = "a.search_doc";
 
 /// One page of results for `query` and how many there are in all, up to [`RANKED`] + 1 (more
-/// than [`RANKED`] means "more than that").
+/// than [`RANKED`] means "more than that"), within `budget` of database time (see
+/// [`budget`]). The matches are counted first: a query that matches nothing costs no ranking.
 pub fn search(
     conn: &mut DbConn,
     language: &str,
-    query: &str,
+    query: &Query,
     limit: i64,
     offset: i64,
-) -> QueryResult<(Vec<SearchHit>, i64)> {
-    let words = terms(query);
-    if words.is_empty() {
+    budget: Duration,
+) -> Result<(Vec<SearchHit>, i64), BudgetError> {
+    if query.terms.is_empty() {
         return Ok((Vec::new(), 0));
     }
     let limit = limit.min(RANKED - offset);
     if limit <= 0 {
         return Ok((Vec::new(), 0));
     }
+    budget::within(conn, budget, |conn, budget| {
+        search_within(conn, budget, language, query, limit, offset)
+    })
+}
+
+fn search_within(
+    conn: &mut DbConn,
+    budget: &Budget,
+    language: &str,
+    query: &Query,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<SearchHit>, i64), BudgetError> {
+    budget.next_statement(conn)?;
     let (hits, total): (Vec<Hit>, i64) = match conn {
         DbConn::Sqlite(c) => {
             // The index holds published articles only, their language as a column of its
             // own (see the migration `search_doc`): ranking and counting need nothing else.
-            let words = words
-                .iter()
-                .map(|w| format!("\"{w}\"*"))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let words = query.fts5();
             // The words in the text columns only, the language as its one token.
             let fts = format!(
                 "language:\"lang{}\" AND {{title summary body_text}}: ({words})",
                 crate::ids::hex(language.as_bytes())
             );
-            // Rank first, then make excerpts for the page's few hits only (a snippet for
-            // every match before sorting is most of the work of a common word).
-            let ids: Vec<Id> = diesel::sql_query(
-                "SELECT id FROM (
-                     SELECT rowid AS id, bm25(articles_fts, 10.0, 4.0, 1.0, 0.0) AS score
-                     FROM articles_fts WHERE articles_fts MATCH ?
-                     ORDER BY rowid DESC LIMIT ?)
-                 ORDER BY score, id DESC LIMIT ? OFFSET ?",
+            // The newest matches (one more than are ranked, to count them), without ranking.
+            let newest: Vec<Id> = diesel::sql_query(
+                "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?
+                 ORDER BY rowid DESC LIMIT ?",
             )
             .bind::<Text, _>(&fts)
-            .bind::<BigInt, _>(RANKED)
+            .bind::<BigInt, _>(RANKED + 1)
+            .load::<Id>(c)?;
+            let total = newest.len() as i64;
+            let ranked = newest.len().min(RANKED as usize);
+            if offset >= ranked as i64 {
+                return Ok((Vec::new(), total));
+            }
+            // The oldest of the ranked matches bounds the ranking to them (FTS5 reads rowid
+            // ranges from the index itself).
+            let floor = newest[ranked - 1].id;
+            // Rank, then make excerpts for the page's few hits only (a snippet for every
+            // match before sorting is most of the work of a common word).
+            budget.next_sqlite_statement()?;
+            let ids: Vec<Id> = diesel::sql_query(
+                "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ?
+                 ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0, 0.0), rowid DESC LIMIT ? OFFSET ?",
+            )
+            .bind::<Text, _>(&fts)
+            .bind::<Integer, _>(floor)
             .bind::<BigInt, _>(limit)
             .bind::<BigInt, _>(offset)
             .load::<Id>(c)?;
@@ -142,6 +245,7 @@ pub fn search(
             let mut hits = if ids.is_empty() {
                 Vec::new()
             } else {
+                budget.next_sqlite_statement()?;
                 diesel::sql_query(format!(
                     "SELECT rowid AS id, snippet(articles_fts, -1, '{OPEN}', '{CLOSE}', '…', 24) AS excerpt
                      FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({list})"
@@ -150,22 +254,25 @@ pub fn search(
                 .load::<Hit>(c)?
             };
             hits.sort_by_key(|h| ids.iter().position(|i| i.id == h.id));
-            let total = diesel::sql_query(
-                "SELECT COUNT(*) AS n FROM (
-                     SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)",
-            )
-            .bind::<Text, _>(&fts)
-            .bind::<BigInt, _>(RANKED + 1)
-            .get_result::<Count>(c)?
-            .n;
             (hits, total)
         }
         DbConn::Pg(c) => {
-            let tsquery = words
-                .iter()
-                .map(|w| format!("'{w}':*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
+            let tsquery = query.tsquery();
+            let total = diesel::sql_query(format!(
+                "SELECT COUNT(*) AS n FROM (
+                     SELECT 1 FROM articles a, to_tsquery('simple', $1) q
+                     WHERE {PG_DOC} @@ q AND a.status = 'published' AND a.language = $2
+                     LIMIT $3) m"
+            ))
+            .bind::<Text, _>(&tsquery)
+            .bind::<Text, _>(language)
+            .bind::<BigInt, _>(RANKED + 1)
+            .get_result::<Count>(c)?
+            .n;
+            if offset >= total.min(RANKED) {
+                return Ok((Vec::new(), total));
+            }
+            budget.next_pg_statement(c)?;
             // The newest matches first (the most recently written, as on SQLite, whose
             // index knows no dates), then ranked; excerpts for the page's few only.
             let hits = diesel::sql_query(format!(
@@ -190,20 +297,10 @@ pub fn search(
             .bind::<BigInt, _>(offset)
             .bind::<BigInt, _>(RANKED)
             .load::<Hit>(c)?;
-            let total = diesel::sql_query(format!(
-                "SELECT COUNT(*) AS n FROM (
-                     SELECT 1 FROM articles a, to_tsquery('simple', $1) q
-                     WHERE {PG_DOC} @@ q AND a.status = 'published' AND a.language = $2
-                     LIMIT $3) m"
-            ))
-            .bind::<Text, _>(&tsquery)
-            .bind::<Text, _>(language)
-            .bind::<BigInt, _>(RANKED + 1)
-            .get_result::<Count>(c)?
-            .n;
             (hits, total)
         }
     };
+    budget.next_statement(conn)?;
     let ids: Vec<i32> = hits.iter().map(|h| h.id).collect();
     let mut cards = listing::cards(conn, &ids)?;
     let mut out = Vec::with_capacity(cards.len());
@@ -222,24 +319,44 @@ pub fn search(
 mod tests {
     use super::*;
 
+    fn terms(q: &str) -> Vec<String> {
+        Query::parse(q).terms
+    }
+
     #[test]
-    fn queries_become_plain_words() {
+    fn queries_become_plain_words_in_a_canonical_order() {
         assert_eq!(
             terms("Climate AND \"water\" OR -drought*"),
-            ["climate", "and", "water", "or", "drought"]
+            ["and", "climate", "drought", "or", "water"]
         );
         assert_eq!(
             terms("'; DROP TABLE articles; --"),
-            ["drop", "table", "articles"]
+            ["articles", "drop", "table"]
         );
-        assert_eq!(terms("Şəki konfransı"), ["şəki", "konfransı"]);
-        assert_eq!(terms("Научная конференция"), ["научная", "конференция"]);
+        assert_eq!(terms("Şəki konfransı"), ["konfransı", "şəki"]);
+        assert_eq!(terms("Научная конференция"), ["конференция", "научная"]);
         assert!(terms("\"\" ** :: ()").is_empty());
         assert_eq!(terms(&"word ".repeat(5000)).len(), 1);
-        assert_eq!(
-            terms(&(0..100).map(|i| format!("w{i} ")).collect::<String>()).len(),
-            MAX_TERMS
-        );
+        assert_eq!(Query::parse("seismic risk"), Query::parse("RISK, seismic!"));
+    }
+
+    #[test]
+    fn words_past_the_cap_and_one_letter_words_are_left_out() {
+        let many = Query::parse(&(0..100).map(|i| format!("w{i} ")).collect::<String>());
+        assert_eq!(many.terms.len(), MAX_TERMS);
+        assert!(many.cut && !many.short_dropped);
+        assert_eq!(many.terms[0], "w0");
+        let short = Query::parse("a b c d e f g h i j k l");
+        assert!(short.terms.is_empty() && short.short_dropped && !short.cut);
+        // Junk that normalises alike shares a key.
+        assert_eq!(Query::parse("x y z").key(), Query::parse("q").key());
+    }
+
+    #[test]
+    fn only_words_of_three_letters_or_more_are_prefixes() {
+        let q = Query::parse("of risk");
+        assert_eq!(q.fts5(), "\"of\" \"risk\"*");
+        assert_eq!(q.tsquery(), "'of' & 'risk':*");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! One binary serves SQLite (the embedded default) and PostgreSQL. Queries are written once
 //! against [`DbConn`]; the few places that need backend-specific SQL match on its variants.
 
+pub mod budget;
 pub mod schema;
 pub mod text;
 
@@ -125,6 +126,8 @@ impl ManageConnection for DbManager {
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         match &self.backend {
             Backend::Sqlite { path } => {
+                // Before the first connection opens: every connection gets the handler.
+                budget::install_sqlite_handler();
                 let mut conn = SqliteConnection::establish(&sqlite_path_str(path))
                     .map_err(r2d2::Error::ConnectionError)?;
                 // busy_timeout first: the others may already need to wait for a lock.

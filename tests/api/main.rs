@@ -38,6 +38,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "attack::sign_in", attack::sign_in::TESTS);
     common::add_backend_tests(&mut trials, "attack::input", attack::input::TESTS);
     common::add_backend_tests(&mut trials, "attack::headers", attack::headers::TESTS);
+    common::add_backend_tests(&mut trials, "attack::search", attack::search::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
     trials.extend(sanitizer::standalone());

@@ -133,6 +133,15 @@ impl<V> Cache<V> {
         Self::end_load(&mut self.lock(), &ticket);
     }
 
+    /// How many entries are kept (for tests and diagnostics).
+    pub fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// How many times the cache has been emptied.
     pub fn generation(&self) -> u64 {
         self.lock().generation

@@ -6,6 +6,7 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
 use crate::content::search;
+use crate::db::budget::BudgetError;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::live::spliced::Spliced;
@@ -32,6 +33,13 @@ struct SearchPage {
     ranked: String,
     results: Vec<Result_>,
     pager: Option<Pager>,
+    /// Words past the first `max_terms` were ignored.
+    cut: bool,
+    max_terms: usize,
+    /// One-letter words were left out.
+    short_dropped: bool,
+    /// The search ran past its time budget: no results, a message.
+    too_slow: bool,
 }
 
 #[derive(Deserialize)]
@@ -48,38 +56,55 @@ pub async fn results(
     state: web::Data<AppState>,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let q: String = query
+    let typed: String = query
         .q
         .as_deref()
         .unwrap_or("")
         .chars()
         .filter(|c| !c.is_control())
         .take(MAX_QUERY_CHARS)
-        .collect::<String>()
-        .trim()
-        .to_owned();
+        .collect();
     let page = page_number(query.page.as_deref())?;
+    // The words searched decide the page, not what was typed: words the search ignores make
+    // no new cache entry, and junk shares one.
+    let parsed = search::Query::parse(&typed);
+    let q = parsed.text();
     // A popular search is answered from the cache like a listing page; a new one is kept too
     // (the cache is bounded).
-    let key = format!("{page}/{q}");
+    let key = format!("{page}/{}", parsed.key());
     let state = &state;
     let kept = live::cache::through(
         &state.caches.searches,
         &key,
         || state.clock.now(),
         || async move {
-            let searched = !q.is_empty();
-            let (hits, total) = if searched {
-                let language = state.settings.language.clone();
-                let text = q.clone();
-                let offset = (page - 1) * PAGE_SIZE;
+            let searched = !parsed.terms.is_empty();
+            let language = state.settings.language.clone();
+            let budget = state.settings.search_budget;
+            let offset = (page - 1) * PAGE_SIZE;
+            let words = parsed.clone();
+            let found = if searched {
                 state
-                    .db(move |conn| Ok(search::search(conn, &language, &text, PAGE_SIZE, offset)?))
+                    .db(move |conn| {
+                        match search::search(conn, &language, &words, PAGE_SIZE, offset, budget) {
+                            Ok(found) => Ok(Some(found)),
+                            Err(BudgetError::OverBudget) => {
+                                log::warn!("search over its time budget: {:?}", words.text());
+                                Ok(None)
+                            }
+                            Err(BudgetError::Database(e)) => Err(e.into()),
+                        }
+                    })
                     .await?
             } else {
-                (Vec::new(), 0)
+                Some((Vec::new(), 0))
             };
-            if searched && hits.is_empty() && page > 1 {
+            // Over budget: a normal page (200) that says so, kept like any result, so that
+            // repeating a costly query costs nothing for a moment. Not 503: the site is
+            // working, and the same query later would take as long again.
+            let too_slow = found.is_none();
+            let (hits, total) = found.unwrap_or_default();
+            if searched && !too_slow && hits.is_empty() && page > 1 {
                 return Err(AppError::NotFound);
             }
             let items: Vec<_> = hits.iter().map(|h| &h.item).collect();
@@ -109,6 +134,10 @@ pub async fn results(
                     .collect(),
                 pager: Pager::new(&base, page, total.min(search::RANKED), PAGE_SIZE),
                 query: q,
+                cut: parsed.cut,
+                max_terms: search::MAX_TERMS,
+                short_dropped: parsed.short_dropped,
+                too_slow,
             }
             .render()?;
             // Results show no view counts: nothing changes per request.

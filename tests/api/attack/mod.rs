@@ -7,5 +7,6 @@
 pub mod costs;
 pub mod headers;
 pub mod input;
+pub mod search;
 pub mod sign_in;
 pub mod writes;
