@@ -137,25 +137,17 @@ fn piece(tag: ChangeTag, text: &str) -> Piece {
     }
 }
 
-/// A word diff, or `None` when it did not finish within `budget` (the algorithm then gives a
-/// coarse answer, which is not worth showing as a word diff).
-fn words_within(old: &str, new: &str, budget: Duration) -> Option<Vec<Piece>> {
+/// A word (or line) diff, or `None` when it did not finish within `budget` (the algorithm
+/// then gives a coarse answer, which is not worth showing at that level).
+fn within(old: &str, new: &str, budget: Duration, by_lines: bool) -> Option<Vec<Piece>> {
     let deadline = Instant::now() + budget;
-    let diff = TextDiff::configure()
-        .deadline(deadline)
-        .diff_words(old, new);
-    let pieces = diff
-        .iter_all_changes()
-        .map(|c| piece(c.tag(), c.value()))
-        .collect();
-    (Instant::now() < deadline).then_some(pieces)
-}
-
-fn lines_within(old: &str, new: &str, budget: Duration) -> Option<Vec<Piece>> {
-    let deadline = Instant::now() + budget;
-    let diff = TextDiff::configure()
-        .deadline(deadline)
-        .diff_lines(old, new);
+    let mut config = TextDiff::configure();
+    config.deadline(deadline);
+    let diff = if by_lines {
+        config.diff_lines(old, new)
+    } else {
+        config.diff_words(old, new)
+    };
     let pieces = diff
         .iter_all_changes()
         .map(|c| piece(c.tag(), c.value()))
@@ -165,7 +157,7 @@ fn lines_within(old: &str, new: &str, budget: Duration) -> Option<Vec<Piece>> {
 
 /// A short field (title, summary, tags) word by word, or, past the budget, as went and came.
 fn words(old: &str, new: &str) -> Vec<Piece> {
-    words_within(old, new, DIFF_BUDGET).unwrap_or_else(|| whole(old, new))
+    within(old, new, DIFF_BUDGET, false).unwrap_or_else(|| whole(old, new))
 }
 
 /// The old text removed and the new one added, compared no further.
@@ -180,12 +172,12 @@ fn whole(old: &str, new: &str) -> Vec<Piece> {
 fn body_diff(old: &str, new: &str, budget: Duration) -> (Vec<Piece>, Detail) {
     let longest = old.len().max(new.len());
     if longest <= WORD_DIFF_BYTES
-        && let Some(pieces) = words_within(old, new, budget)
+        && let Some(pieces) = within(old, new, budget, false)
     {
         return (pieces, Detail::Words);
     }
     if longest <= LINE_DIFF_BYTES
-        && let Some(pieces) = lines_within(old, new, budget)
+        && let Some(pieces) = within(old, new, budget, true)
     {
         return (pieces, Detail::Lines);
     }
