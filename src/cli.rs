@@ -123,6 +123,9 @@ struct ServeArgs {
     /// Longest edge of a stored image, in pixels; larger uploads are scaled down.
     #[arg(long, env = "CHRONICLE_IMAGE_MAX_EDGE", default_value_t = config::DEFAULT_IMAGE_MAX_EDGE)]
     image_max_edge: u32,
+    /// Uploaded images processed at once by this instance; more wait their turn.
+    #[arg(long, env = "CHRONICLE_IMAGE_WORKERS", default_value_t = config::DEFAULT_IMAGE_WORKERS)]
+    image_workers: usize,
     /// Seconds within which a visitor's repeat views of one article count once (0: all count).
     #[arg(long, env = "CHRONICLE_VIEW_DEDUP_SECS", default_value_t = config::DEFAULT_VIEW_DEDUP_SECS)]
     view_dedup_secs: u64,
@@ -220,6 +223,7 @@ impl ServeArgs {
         s.max_upload_bytes = self.max_upload_bytes.max(1);
         s.max_image_pixels = self.max_image_pixels.max(1);
         s.image_max_edge = self.image_max_edge.clamp(480, 16_000);
+        s.image_workers = self.image_workers.clamp(1, 64);
         s.view_dedup_secs = self.view_dedup_secs;
         s.view_counting = self.view_counting.parse().map_err(|e: String| anyhow!(e))?;
         s.view_flush_every = Duration::from_secs(self.view_flush_secs.max(1));

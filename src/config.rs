@@ -20,6 +20,7 @@ pub const DEFAULT_DB_POOL_SIZE: u32 = 8;
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 25 * 1024 * 1024;
 pub const DEFAULT_MAX_IMAGE_PIXELS: u64 = 50_000_000;
 pub const DEFAULT_IMAGE_MAX_EDGE: u32 = 2400;
+pub const DEFAULT_IMAGE_WORKERS: usize = 2;
 pub const DEFAULT_VIEW_DEDUP_SECS: u64 = 1800;
 pub const DEFAULT_VIEW_COUNTING: ViewCounting = ViewCounting::Server;
 pub const DEFAULT_VIEW_FLUSH_SECS: u64 = 1;
@@ -74,6 +75,8 @@ pub struct Settings {
     pub max_image_pixels: u64,
     /// Longest edge of a stored image; larger uploads are scaled down to it.
     pub image_max_edge: u32,
+    /// Images processed at once per instance (see `web::image_pool`).
+    pub image_workers: usize,
     /// A visitor's repeat views of one article within this many seconds count once (0: every
     /// view counts).
     pub view_dedup_secs: u64,
@@ -150,6 +153,7 @@ impl Settings {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             max_image_pixels: DEFAULT_MAX_IMAGE_PIXELS,
             image_max_edge: DEFAULT_IMAGE_MAX_EDGE,
+            image_workers: DEFAULT_IMAGE_WORKERS,
             view_dedup_secs: DEFAULT_VIEW_DEDUP_SECS,
             view_counting: DEFAULT_VIEW_COUNTING,
             view_flush_every: Duration::from_secs(DEFAULT_VIEW_FLUSH_SECS),

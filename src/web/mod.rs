@@ -10,6 +10,7 @@ pub mod error;
 pub mod error_pages;
 pub mod flash;
 pub mod form_text;
+pub mod image_pool;
 pub mod kept_forms;
 pub mod live;
 pub mod media;

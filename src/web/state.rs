@@ -84,6 +84,8 @@ pub struct AppState {
     /// Password checks (argon2 verifications) this instance ran for sign-in and for the
     /// password-change form, each after its attempt was reserved: the attack tests read it.
     pub password_checks: Arc<AtomicU64>,
+    /// Where uploaded images are processed, a few at a time.
+    pub images: super::image_pool::ImagePool,
     site: RwLock<Arc<SiteView>>,
 }
 
@@ -99,6 +101,7 @@ impl AppState {
             settings.timezone,
         ));
         let database = Db::new(pool.clone(), settings.db_timeout);
+        let image_workers = settings.image_workers;
         let state = AppState {
             settings,
             assets: AssetUrls::build(),
@@ -108,6 +111,7 @@ impl AppState {
             caches: live::Caches::default(),
             database,
             password_checks: Arc::default(),
+            images: super::image_pool::ImagePool::new(image_workers, super::image_pool::WAIT),
             site: RwLock::new(Arc::new(SiteView::default())),
         };
         let defaults = state.site_defaults();

@@ -13,6 +13,7 @@ use crate::tests;
 pub const TESTS: &[(&str, TestFn)] = tests![
     a_deeply_nested_body_is_refused_before_it_is_parsed,
     a_diff_of_long_different_versions_stays_within_its_budget,
+    uploaded_images_are_processed_a_few_at_a_time,
 ];
 
 async fn a_deeply_nested_body_is_refused_before_it_is_parsed(app: TestApp) {
@@ -138,4 +139,42 @@ async fn a_diff_of_long_different_versions_stays_within_its_budget(app: TestApp)
         .await;
     assert_contains(&page.body, "<del>short</del><ins>shorter</ins>");
     assert!(!page.body.contains("compared line by line"));
+}
+
+async fn uploaded_images_are_processed_a_few_at_a_time(app: TestApp) {
+    // One image worker: parallel uploads take turns, and all of them go in.
+    let app = app.spawn_beside(|s| s.image_workers = 1).await;
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        clients.push(app.signed_in(Role::Editor).await.0);
+    }
+    let mut uploads = Vec::new();
+    for (i, client) in clients.iter().enumerate() {
+        let token = crate::media::token(client).await;
+        // Different sizes, so that no upload is a copy of another.
+        let bytes = crate::media::jpeg(1_200 + i as u32, 900);
+        let (content_type, body) = crate::media::multipart(Some(&token), &[("photo.jpg", &bytes)]);
+        uploads.push(async move {
+            client
+                .post_body("/admin/media", &content_type, &[], body)
+                .await
+        });
+    }
+    let answers = futures_util::future::join_all(uploads).await;
+    for res in &answers {
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+    assert_eq!(
+        app.state.images.peak(),
+        1,
+        "never more than one image at once"
+    );
+    let stored = app.with_conn(|c| {
+        use diesel::prelude::*;
+        chronicle::db::schema::media::table
+            .count()
+            .get_result::<i64>(c)
+            .expect("count")
+    });
+    assert_eq!(stored, 4);
 }

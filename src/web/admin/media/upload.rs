@@ -50,7 +50,9 @@ async fn accept(
         max_edge: state.settings.image_max_edge,
     };
     let path = received.temp.path.clone();
-    let prepared = web::block(move || process::prepare(&path, limits))
+    let prepared = state
+        .images
+        .run(move || process::prepare(&path, limits))
         .await?
         .map_err(|r| AppError::NotAccepted(r.to_string()))?;
     let upload = Upload {
