@@ -144,6 +144,15 @@ struct ServeArgs {
     /// fewer or longer words.
     #[arg(long, env = "CHRONICLE_SEARCH_BUDGET_MS", default_value_t = config::DEFAULT_SEARCH_BUDGET_MS)]
     search_budget_ms: u64,
+    /// Searches per minute per client address before `429 Too Many Requests` (0: no limit).
+    #[arg(long, env = "CHRONICLE_RATE_SEARCH", default_value_t = config::DEFAULT_RATE_SEARCH)]
+    rate_search: u32,
+    /// Feed and sitemap requests per minute per client address (0: no limit).
+    #[arg(long, env = "CHRONICLE_RATE_FEEDS", default_value_t = config::DEFAULT_RATE_FEEDS)]
+    rate_feeds: u32,
+    /// View beacon requests per minute per client address (0: no limit).
+    #[arg(long, env = "CHRONICLE_RATE_BEACON", default_value_t = config::DEFAULT_RATE_BEACON)]
+    rate_beacon: u32,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -229,6 +238,9 @@ impl ServeArgs {
         s.view_flush_every = Duration::from_secs(self.view_flush_secs.max(1));
         s.hsts_max_age = self.hsts_max_age;
         s.search_budget = Duration::from_millis(self.search_budget_ms.max(1));
+        s.rate_search = self.rate_search;
+        s.rate_feeds = self.rate_feeds;
+        s.rate_beacon = self.rate_beacon;
         Ok(s)
     }
 }

@@ -26,6 +26,11 @@ pub const DEFAULT_VIEW_COUNTING: ViewCounting = ViewCounting::Server;
 pub const DEFAULT_VIEW_FLUSH_SECS: u64 = 1;
 pub const DEFAULT_MAX_BUFFERED_BODY: usize = 4 * 1024 * 1024;
 pub const DEFAULT_HSTS_MAX_AGE: u64 = 365 * 24 * 3600;
+/// Requests per minute per client address on the costly public endpoints (0: no limit).
+/// A reader never comes near them; a crawler that does gets `429` and slows down.
+pub const DEFAULT_RATE_SEARCH: u32 = 60;
+pub const DEFAULT_RATE_FEEDS: u32 = 120;
+pub const DEFAULT_RATE_BEACON: u32 = 240;
 /// Wall-clock time, so it includes waiting for a core on a busy machine: a search that costs
 /// 20 ms alone can take several times that with eight running at once on two cores. The
 /// costliest searches the word rules allow take about 50 ms alone at 100,000 articles.
@@ -93,6 +98,12 @@ pub struct Settings {
     pub hsts_max_age: u64,
     /// Database time one search may take (see [`crate::db::budget`]).
     pub search_budget: Duration,
+    /// Searches per minute per client address (0: no limit; see `web::rate_limit`).
+    pub rate_search: u32,
+    /// Feed and sitemap requests per minute per client address (0: no limit).
+    pub rate_feeds: u32,
+    /// View beacon requests per minute per client address (0: no limit).
+    pub rate_beacon: u32,
 }
 
 /// Where a view is counted (`CHRONICLE_VIEW_COUNTING`).
@@ -160,6 +171,9 @@ impl Settings {
             max_buffered_body: DEFAULT_MAX_BUFFERED_BODY,
             hsts_max_age: DEFAULT_HSTS_MAX_AGE,
             search_budget: Duration::from_millis(DEFAULT_SEARCH_BUDGET_MS),
+            rate_search: DEFAULT_RATE_SEARCH,
+            rate_feeds: DEFAULT_RATE_FEEDS,
+            rate_beacon: DEFAULT_RATE_BEACON,
         }
     }
 

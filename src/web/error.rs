@@ -32,6 +32,10 @@ pub enum AppError {
     /// Someone else saved the same thing first (the version a form carried is stale): 409.
     #[error("version conflict: {0}")]
     Conflict(String),
+    /// A client that sent more requests of a costly kind than its budget: 429 with
+    /// `Retry-After`.
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("sign-in required")]
     SignInRequired { next: String },
     #[error("the database is unavailable: {0}")]
@@ -68,6 +72,14 @@ impl AppError {
             AppError::SignInRequired { .. } => {
                 ("Please sign in", "Sign in to continue.".to_owned())
             }
+            AppError::TooManyRequests { retry_after_secs } => (
+                "Too many requests",
+                format!(
+                    "This address sent more of these requests than the site answers in a \
+                     minute. Please wait {retry_after_secs} second{} and try again.",
+                    if *retry_after_secs == 1 { "" } else { "s" }
+                ),
+            ),
             AppError::NotAccepted(msg) => ("This file was not accepted", msg.clone()),
             AppError::TooLarge(msg) => ("What you sent is too large", msg.clone()),
             AppError::InUse(msg) => ("This is still in use", msg.clone()),
@@ -152,6 +164,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotAccepted(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::InUse(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -183,9 +196,18 @@ impl ResponseError for AppError {
                 let mut res = HttpResponse::build(status)
                     .content_type("text/plain; charset=utf-8")
                     .body(self.page_text().1);
-                if matches!(self, AppError::DatabaseUnavailable(_)) {
-                    res.headers_mut()
-                        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+                match self {
+                    AppError::DatabaseUnavailable(_) => {
+                        res.headers_mut()
+                            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+                    }
+                    AppError::TooManyRequests { retry_after_secs } => {
+                        res.headers_mut().insert(
+                            header::RETRY_AFTER,
+                            header::HeaderValue::from(*retry_after_secs),
+                        );
+                    }
+                    _ => {}
                 }
                 res
             }

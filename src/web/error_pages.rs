@@ -59,6 +59,8 @@ fn text_for_status(status: StatusCode) -> (&'static str, String) {
 struct RenderedPage {
     status: StatusCode,
     html: String,
+    /// The `Retry-After` of a 503 or a 429.
+    retry_after: Option<header::HeaderValue>,
 }
 
 impl std::fmt::Display for RenderedPage {
@@ -74,9 +76,8 @@ impl ResponseError for RenderedPage {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = page_response(self.status, self.html.clone());
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+        if let Some(wait) = &self.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, wait.clone());
         }
         res
     }
@@ -147,6 +148,19 @@ fn page_status(status: StatusCode, err: &actix_web::Error) -> StatusCode {
     }
 }
 
+/// How long a client is asked to wait before it tries again, for the statuses that ask.
+fn retry_after(status: StatusCode, err: &actix_web::Error) -> Option<header::HeaderValue> {
+    match err.as_error::<AppError>() {
+        Some(AppError::TooManyRequests { retry_after_secs }) => {
+            Some(header::HeaderValue::from(*retry_after_secs))
+        }
+        _ if status == StatusCode::SERVICE_UNAVAILABLE => {
+            Some(header::HeaderValue::from_static("30"))
+        }
+        _ => None,
+    }
+}
+
 /// Middleware: every error response becomes an HTML page with the same status.
 pub async fn error_pages(
     req: ServiceRequest,
@@ -162,7 +176,12 @@ pub async fn error_pages(
                 .filter(|_| status.as_u16() >= 400)
                 .and_then(|state| error_html(state, status, &err));
             return match html {
-                Some(html) => Err(RenderedPage { status, html }.into()),
+                Some(html) => Err(RenderedPage {
+                    status,
+                    html,
+                    retry_after: retry_after(status, &err),
+                }
+                .into()),
                 None => Err(err),
             };
         }

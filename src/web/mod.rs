@@ -16,6 +16,7 @@ pub mod live;
 pub mod media;
 pub mod pager;
 pub mod public;
+pub mod rate_limit;
 pub mod render;
 pub mod request_log;
 pub mod scheduler;
@@ -174,6 +175,7 @@ pub fn start_server(
     actix_web::rt::spawn(site_view::keep_fresh(state.clone()));
     actix_web::rt::spawn(scheduler::run(state.clone()));
     actix_web::rt::spawn(views::keep_writing(state.clone()));
+    actix_web::rt::spawn(rate_limit::keep_tidy(state.clone()));
     let mut server = HttpServer::new(move || {
         let settings = &state.settings;
         let sessions =

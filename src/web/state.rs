@@ -86,6 +86,8 @@ pub struct AppState {
     pub password_checks: Arc<AtomicU64>,
     /// Where uploaded images are processed, a few at a time.
     pub images: super::image_pool::ImagePool,
+    /// Per-client budgets of the costly public endpoints (see [`super::rate_limit`]).
+    pub rate_limits: super::rate_limit::RateLimits,
     site: RwLock<Arc<SiteView>>,
 }
 
@@ -102,6 +104,12 @@ impl AppState {
         ));
         let database = Db::new(pool.clone(), settings.db_timeout);
         let image_workers = settings.image_workers;
+        let rate_limits = super::rate_limit::RateLimits::new(
+            settings.rate_search,
+            settings.rate_feeds,
+            settings.rate_beacon,
+            settings.trusted_proxies.clone(),
+        );
         let state = AppState {
             settings,
             assets: AssetUrls::build(),
@@ -112,6 +120,7 @@ impl AppState {
             database,
             password_checks: Arc::default(),
             images: super::image_pool::ImagePool::new(image_workers, super::image_pool::WAIT),
+            rate_limits,
             site: RwLock::new(Arc::new(SiteView::default())),
         };
         let defaults = state.site_defaults();

@@ -39,6 +39,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "attack::input", attack::input::TESTS);
     common::add_backend_tests(&mut trials, "attack::headers", attack::headers::TESTS);
     common::add_backend_tests(&mut trials, "attack::search", attack::search::TESTS);
+    common::add_backend_tests(&mut trials, "attack::rate", attack::rate::TESTS);
     trials.extend(cli::standalone());
     trials.extend(schema::standalone());
     trials.extend(sanitizer::standalone());

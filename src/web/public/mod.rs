@@ -7,6 +7,7 @@ mod listings;
 mod pages;
 mod search;
 
+use actix_web::middleware::from_fn;
 use actix_web::{guard, web};
 
 use crate::clock;
@@ -14,6 +15,7 @@ use crate::content::articles::ArticleWithNames;
 
 use super::AppState;
 use super::error::AppError;
+use super::rate_limit;
 use super::render::views_label;
 
 pub const PAGE_SIZE: i64 = 10;
@@ -21,26 +23,55 @@ pub const PAGE_SIZE: i64 = 10;
 use super::get_or_head as page;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // The costly endpoints draw on per-client budgets (see `rate_limit`).
     cfg.route("/", page().to(listings::home))
         .route("/news/{slug}", page().to(article::show))
         .route("/category/{slug}", page().to(listings::category))
-        .route("/category/{slug}/feed.xml", page().to(feeds::category_rss))
-        .route("/category/{slug}/atom.xml", page().to(feeds::category_atom))
+        .route(
+            "/category/{slug}/feed.xml",
+            page()
+                .to(feeds::category_rss)
+                .wrap(from_fn(rate_limit::feeds)),
+        )
+        .route(
+            "/category/{slug}/atom.xml",
+            page()
+                .to(feeds::category_atom)
+                .wrap(from_fn(rate_limit::feeds)),
+        )
         .route("/tag/{slug}", page().to(listings::tag))
         .route("/archive", page().to(listings::archive_index))
         .route("/archive/{year}/{month}", page().to(listings::month))
-        .route("/search", page().to(search::results))
-        .route("/feed.xml", page().to(feeds::site_rss))
-        .route("/atom.xml", page().to(feeds::site_atom))
-        .route("/sitemap.xml", page().to(feeds::sitemap))
-        .route("/sitemap-{n}.xml", page().to(feeds::sitemap_chunk))
+        .route(
+            "/search",
+            page().to(search::results).wrap(from_fn(rate_limit::search)),
+        )
+        .route(
+            "/feed.xml",
+            page().to(feeds::site_rss).wrap(from_fn(rate_limit::feeds)),
+        )
+        .route(
+            "/atom.xml",
+            page().to(feeds::site_atom).wrap(from_fn(rate_limit::feeds)),
+        )
+        .route(
+            "/sitemap.xml",
+            page().to(feeds::sitemap).wrap(from_fn(rate_limit::feeds)),
+        )
+        .route(
+            "/sitemap-{n}.xml",
+            page()
+                .to(feeds::sitemap_chunk)
+                .wrap(from_fn(rate_limit::feeds)),
+        )
         .route("/robots.txt", page().to(feeds::robots))
         .route("/preview/{token}", page().to(article::preview_by_token))
         .route(
             "/views/{id}",
             web::route()
                 .guard(guard::Any(guard::Get()).or(guard::Post()))
-                .to(super::views::beacon),
+                .to(super::views::beacon)
+                .wrap(from_fn(rate_limit::beacon)),
         );
 }
 

@@ -22,7 +22,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
 ];
 
 #[track_caller]
-fn assert_secure(res: &Res, what: &str) {
+pub fn assert_secure(res: &Res, what: &str) {
     for (name, expected) in [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "SAMEORIGIN"),

@@ -7,6 +7,7 @@
 pub mod costs;
 pub mod headers;
 pub mod input;
+pub mod rate;
 pub mod search;
 pub mod sign_in;
 pub mod writes;
