@@ -22,6 +22,13 @@ pub const EXPIRED_USER_KEY: &str = "expired_user";
 /// How long an expired staff session is kept as that proof: as long as a kept form waits.
 pub const EXPIRED_KEPT_HOURS: i64 = 48;
 
+/// Keys set at sign-in that describe the session on its owner's sessions page: a random
+/// label that names it in forms (never the cookie key or its hash), the client address and
+/// the browser's `User-Agent`.
+pub const LABEL_KEY: &str = "label";
+pub const CLIENT_KEY: &str = "client";
+pub const BROWSER_KEY: &str = "browser";
+
 /// What a session holds: actix-session's map of JSON values.
 pub type State = HashMap<String, String>;
 
@@ -113,15 +120,91 @@ pub fn update(
     insert(conn, &state, expires_at)
 }
 
-/// Moves the expiry of the live session with this key (an expired one stays expired).
+/// Moves the expiry of the live session with this key (an expired one stays expired); its
+/// `updated_at` is then when it was last seen.
 pub fn extend(conn: &mut DbConn, key: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
+    let now = clock::now();
     let live = sessions::id
         .eq(key_id(key))
-        .and(sessions::expires_at.gt(clock::now()));
+        .and(sessions::expires_at.gt(now));
     diesel::update(sessions::table.filter(live))
-        .set(sessions::expires_at.eq(expires_at))
+        .set((
+            sessions::expires_at.eq(expires_at),
+            sessions::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
+}
+
+/// One live signed-in session of a user, as their sessions page shows it.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The random label set at sign-in (empty for a session from before labels).
+    pub label: String,
+    pub client: String,
+    pub browser: String,
+    pub signed_in_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    /// The stored id, to end it by; never shown.
+    id: String,
+}
+
+fn text_of(state: &State, key: &str) -> String {
+    state
+        .get(key)
+        .and_then(|v| serde_json::from_str::<String>(v).ok())
+        .unwrap_or_default()
+}
+
+/// The live sessions of `user_id`, the most recently seen first.
+pub fn of_user(conn: &mut DbConn, user_id: i32) -> QueryResult<Vec<SignedIn>> {
+    let rows = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::expires_at.gt(clock::now()))
+        .order(sessions::updated_at.desc())
+        .select((
+            sessions::id,
+            sessions::data,
+            sessions::created_at,
+            sessions::updated_at,
+        ))
+        .load::<(String, String, NaiveDateTime, NaiveDateTime)>(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, data, created_at, updated_at)| {
+            let state: State = serde_json::from_str(&data).unwrap_or_default();
+            SignedIn {
+                label: text_of(&state, LABEL_KEY),
+                client: text_of(&state, CLIENT_KEY),
+                browser: text_of(&state, BROWSER_KEY),
+                signed_in_at: created_at,
+                last_seen_at: updated_at,
+                id,
+            }
+        })
+        .collect())
+}
+
+/// Ends the sessions of `user_id` that `end` picks; returns how many ended.
+pub fn end_where(
+    conn: &mut DbConn,
+    user_id: i32,
+    end: impl Fn(&SignedIn) -> bool,
+) -> QueryResult<usize> {
+    let ids: Vec<String> = of_user(conn, user_id)?
+        .into_iter()
+        .filter(|s| end(s))
+        .map(|s| s.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::id.eq_any(ids)),
+    )
+    .execute(conn)
 }
 
 /// Ends the session with this key.

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::clock;
 use crate::db::DbConn;
-use crate::db::schema::preview_links;
+use crate::db::schema::{preview_links, users};
 use crate::ids::random_hex;
 
 /// How long a preview link works unless revoked earlier.
@@ -36,21 +36,26 @@ pub fn create(conn: &mut DbConn, article_id: i32, created_by: i32) -> QueryResul
         .get_result(conn)
 }
 
-/// The live links of an article.
+/// The live links of an article: not expired, and made by an account that still exists
+/// and is not disabled (disabling an account stops the links it handed out).
 pub fn of_article(conn: &mut DbConn, article_id: i32) -> QueryResult<Vec<PreviewLink>> {
     preview_links::table
+        .inner_join(users::table.on(preview_links::created_by.eq(users::id.nullable())))
         .filter(preview_links::article_id.eq(article_id))
         .filter(preview_links::expires_at.gt(clock::now()))
+        .filter(users::disabled.eq(false))
         .order(preview_links::created_at.desc())
         .select(PreviewLink::as_select())
         .load(conn)
 }
 
-/// The article a live token opens.
+/// The article a live token opens (see [`of_article`] for what is live).
 pub fn article_for(conn: &mut DbConn, token: &str) -> QueryResult<Option<i32>> {
     preview_links::table
+        .inner_join(users::table.on(preview_links::created_by.eq(users::id.nullable())))
         .filter(preview_links::token.eq(token))
         .filter(preview_links::expires_at.gt(clock::now()))
+        .filter(users::disabled.eq(false))
         .select(preview_links::article_id)
         .first(conn)
         .optional()

@@ -17,6 +17,9 @@ pub struct Filter {
     pub author_id: i32,
     /// Words that must appear in the title.
     pub text: String,
+    /// For a viewer who may not edit others' work (an author): their id, so that other
+    /// people's drafts (and their titles) stay out of the list.
+    pub drafts_only_of: Option<i32>,
 }
 
 /// Narrows a boxed query over `articles` (alone or joined) to what `$filter` asks for, with
@@ -38,6 +41,13 @@ macro_rules! narrowed {
         }
         if !pattern.is_empty() {
             query = query.filter(lower(articles::title).like(pattern).escape('\\'));
+        }
+        if let Some(viewer) = filter.drafts_only_of {
+            query = query.filter(
+                articles::status
+                    .ne(Status::Draft.as_str())
+                    .or(articles::author_id.eq(viewer)),
+            );
         }
         query
     }};

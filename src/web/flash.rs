@@ -22,6 +22,17 @@ pub fn success(session: &Session, message: impl Into<String>) {
     }
 }
 
+/// A message that something did not happen (shown as an error).
+pub fn error(session: &Session, message: impl Into<String>) {
+    let flash = Flash {
+        kind: "error".to_owned(),
+        message: message.into(),
+    };
+    if let Err(e) = session.insert(KEY, flash) {
+        log::warn!("cannot store a flash message: {e}");
+    }
+}
+
 /// The pending message, removed so it shows once.
 pub fn take(session: &Session) -> Option<Flash> {
     session.remove_as::<Flash>(KEY).and_then(Result::ok)

@@ -17,6 +17,7 @@ mod sanitizer;
 mod schema;
 mod sessions;
 mod site;
+mod staff_sessions;
 mod views;
 mod workflow;
 
@@ -26,6 +27,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "public", public::TESTS);
     common::add_backend_tests(&mut trials, "admin", admin::TESTS);
     common::add_backend_tests(&mut trials, "sessions", sessions::TESTS);
+    common::add_backend_tests(&mut trials, "staff_sessions", staff_sessions::TESTS);
     common::add_backend_tests(&mut trials, "site", site::TESTS);
     common::add_backend_tests(&mut trials, "workflow", workflow::TESTS);
     common::add_backend_tests(&mut trials, "cli", cli::TESTS);

@@ -277,6 +277,10 @@ fn rows() -> Vec<Row> {
             }),
         )
         .fresh_client(),
+        get("/account/sessions", Needs::Staff),
+        post("/account/sessions/end-others", Needs::Staff, Nothing),
+        post("/account/sessions/{label}/end", Needs::Staff, Nothing),
+        post("/users/{id}/sessions/end", ManageUsers, Nothing),
         get("/settings", ManageSettings),
         post(
             "/settings",
@@ -408,7 +412,11 @@ impl Fixtures {
         } else {
             pattern.to_owned()
         };
-        format!("/admin{}", path.replace("{version}", "1"))
+        // `{label}`: a session label no session has (ending it is refused by nothing).
+        format!(
+            "/admin{}",
+            path.replace("{version}", "1").replace("{label}", "unknown")
+        )
     }
 }
 

@@ -2,6 +2,7 @@
 //! Every handler starts with [`Staff`](super::auth::Staff) (or a form extractor that checks it)
 //! and asks [`permissions`](crate::accounts::permissions) before it acts.
 
+pub mod account_sessions;
 pub mod articles;
 pub mod audit;
 pub mod common;
@@ -153,6 +154,13 @@ fn register(r: &mut Registrar<'_>) {
         .post("/users/{id}/delete", users::delete)
         .get("/account/password", users::password_form)
         .post("/account/password", users::change_password)
+        .get("/account/sessions", account_sessions::list)
+        .post("/account/sessions/end-others", account_sessions::end_others)
+        .post("/account/sessions/{label}/end", account_sessions::end_one)
+        .post(
+            "/users/{id}/sessions/end",
+            account_sessions::end_all_of_user,
+        )
         .get("/settings", settings::form)
         .post("/settings", settings::save)
         .get("/media", media::library)

@@ -8,8 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::accounts::sessions::{BROWSER_KEY, CLIENT_KEY, LABEL_KEY, USER_ID_KEY};
 use crate::accounts::throttle::{self, Attempt};
-use crate::accounts::{self, SignIn, sessions::USER_ID_KEY};
+use crate::accounts::{self, SignIn};
 use crate::web::AppState;
 use crate::web::csrf::{self, CsrfForm, SignInCsrfForm};
 use crate::web::error::AppError;
@@ -177,12 +178,7 @@ pub async fn submit(
     let error = match outcome {
         SignIn::Success(user) => {
             state.audit(Some(&user), "", "signed in", "", &client).await;
-            // A fresh session id at sign-in: a key planted before cannot be ridden.
-            session.renew();
-            session
-                .insert(USER_ID_KEY, user.id)
-                .map_err(|e| AppError::Internal(format!("cannot store the session: {e}")))?;
-            csrf::rotate(&session)?;
+            begin_session(&req, &session, user.id, &client)?;
             log::info!("{} signed in", user.email);
             let mut res = HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next))
@@ -220,6 +216,38 @@ pub async fn submit(
             notice: None,
         },
     )
+}
+
+/// Signs `user_id` in on this session: a fresh session id (a key planted before cannot be
+/// ridden), a new CSRF token, and what the sessions page shows of it (a random label, the
+/// client address, the browser).
+pub fn begin_session(
+    req: &HttpRequest,
+    session: &Session,
+    user_id: i32,
+    client: &str,
+) -> Result<(), AppError> {
+    session.renew();
+    let browser: String = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect();
+    let store = |key: &str, value: String| {
+        session
+            .insert(key, value)
+            .map_err(|e| AppError::Internal(format!("cannot store the session: {e}")))
+    };
+    session
+        .insert(USER_ID_KEY, user_id)
+        .map_err(|e| AppError::Internal(format!("cannot store the session: {e}")))?;
+    store(LABEL_KEY, crate::ids::random_hex::<12>())?;
+    store(CLIENT_KEY, client.to_owned())?;
+    store(BROWSER_KEY, browser)?;
+    csrf::rotate(session).map(|_| ())
 }
 
 #[derive(Deserialize)]

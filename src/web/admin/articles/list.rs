@@ -104,6 +104,8 @@ pub async fn list(
             .chars()
             .take(200)
             .collect(),
+        drafts_only_of: (!crate::accounts::permissions::allows(staff.user.role(), Action::EditAny))
+            .then_some(staff.user.id),
     };
     let page = crate::web::pager::page_number(query.page.as_deref())?;
     let offset = (page - 1) * LIST_SIZE;
