@@ -282,6 +282,9 @@ async fn head_answers_like_get_on_every_get_route(app: TestApp) {
 }
 
 async fn the_favicon_is_served_with_a_long_cache(app: TestApp) {
+    // Pages name it, so browsers need not guess.
+    let home = app.client().get("/").await;
+    assert_contains(&home.body, "<link rel=\"icon\" href=\"/favicon.ico\"");
     let res = app.client().get_bytes("/favicon.ico", &[]).await;
     assert_eq!(res.status, StatusCode::OK);
     let content_type = res.header("content-type").expect("a type");
