@@ -144,6 +144,13 @@ struct ServeArgs {
     /// fewer or longer words.
     #[arg(long, env = "CHRONICLE_SEARCH_BUDGET_MS", default_value_t = config::DEFAULT_SEARCH_BUDGET_MS)]
     search_budget_ms: u64,
+    /// SMTP relay for password-reset mail, smtp://HOST[:PORT] (default: none, and the
+    /// reset page says to ask an administrator).
+    #[arg(long, env = "CHRONICLE_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of the site's mail, `Name <address>` or an address.
+    #[arg(long, env = "CHRONICLE_MAIL_FROM", default_value = config::DEFAULT_MAIL_FROM)]
+    mail_from: String,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -229,6 +236,17 @@ impl ServeArgs {
         s.view_flush_every = Duration::from_secs(self.view_flush_secs.max(1));
         s.hsts_max_age = self.hsts_max_age;
         s.search_budget = Duration::from_millis(self.search_budget_ms.max(1));
+        s.smtp_url = self
+            .smtp_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned);
+        s.mail_from = self.mail_from.trim().to_owned();
+        crate::mail::mailbox_of(&s.mail_from).map_err(|e| anyhow!(e))?;
+        if let Some(url) = &s.smtp_url {
+            crate::mail::relay_of(url).map_err(|e| anyhow!(e))?;
+        }
         Ok(s)
     }
 }

@@ -30,6 +30,7 @@ pub const DEFAULT_HSTS_MAX_AGE: u64 = 365 * 24 * 3600;
 /// 20 ms alone can take several times that with eight running at once on two cores. The
 /// costliest searches the word rules allow take about 50 ms alone at 100,000 articles.
 pub const DEFAULT_SEARCH_BUDGET_MS: u64 = 250;
+pub const DEFAULT_MAIL_FROM: &str = "Chronicle <noreply@localhost>";
 
 /// Everything the server needs to know about its deployment.
 #[derive(Debug, Clone)]
@@ -93,6 +94,11 @@ pub struct Settings {
     pub hsts_max_age: u64,
     /// Database time one search may take (see [`crate::db::budget`]).
     pub search_budget: Duration,
+    /// The SMTP relay for password-reset mail (`smtp://host[:port]`, see [`crate::mail`]);
+    /// without one, the reset page says to ask an administrator.
+    pub smtp_url: Option<String>,
+    /// The `From` of the mail the site sends (`Name <address>` or an address).
+    pub mail_from: String,
 }
 
 /// Where a view is counted (`CHRONICLE_VIEW_COUNTING`).
@@ -160,6 +166,8 @@ impl Settings {
             max_buffered_body: DEFAULT_MAX_BUFFERED_BODY,
             hsts_max_age: DEFAULT_HSTS_MAX_AGE,
             search_budget: Duration::from_millis(DEFAULT_SEARCH_BUDGET_MS),
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.to_owned(),
         }
     }
 

@@ -86,6 +86,10 @@ pub struct AppState {
     pub password_checks: Arc<AtomicU64>,
     /// Where uploaded images are processed, a few at a time.
     pub images: super::image_pool::ImagePool,
+    /// The relay for password-reset mail; `None` when `CHRONICLE_SMTP_URL` is not set (or
+    /// cannot be used: the command line refuses to start then, so only a hand-built
+    /// `Settings` gets here with one).
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
     site: RwLock<Arc<SiteView>>,
 }
 
@@ -102,6 +106,12 @@ impl AppState {
         ));
         let database = Db::new(pool.clone(), settings.db_timeout);
         let image_workers = settings.image_workers;
+        let mailer = settings.smtp_url.as_deref().and_then(|url| {
+            crate::mail::Mailer::new(url, &settings.mail_from)
+                .map(Arc::new)
+                .map_err(|e| log::error!("password-reset mail is off: {e}"))
+                .ok()
+        });
         let state = AppState {
             settings,
             assets: AssetUrls::build(),
@@ -112,6 +122,7 @@ impl AppState {
             database,
             password_checks: Arc::default(),
             images: super::image_pool::ImagePool::new(image_workers, super::image_pool::WAIT),
+            mailer,
             site: RwLock::new(Arc::new(SiteView::default())),
         };
         let defaults = state.site_defaults();

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod common;
 mod forms;
+mod mail;
 mod media;
 mod permissions;
 mod public;
@@ -17,6 +18,7 @@ mod sanitizer;
 mod schema;
 mod sessions;
 mod site;
+mod smtp_sink;
 mod views;
 mod workflow;
 
@@ -33,6 +35,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "media", media::TESTS);
     common::add_backend_tests(&mut trials, "views", views::TESTS);
     common::add_backend_tests(&mut trials, "permissions", permissions::TESTS);
+    common::add_backend_tests(&mut trials, "mail", mail::TESTS);
     common::add_backend_tests(&mut trials, "attack::costs", attack::costs::TESTS);
     common::add_backend_tests(&mut trials, "attack::writes", attack::writes::TESTS);
     common::add_backend_tests(&mut trials, "attack::sign_in", attack::sign_in::TESTS);
