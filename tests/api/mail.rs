@@ -20,6 +20,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     asking_is_throttled_per_address_and_per_client,
     one_link_used_twice_at_once_sets_one_password,
     without_smtp_the_page_says_to_ask_an_administrator,
+    a_relay_that_is_down_changes_nothing_the_visitor_sees,
 ];
 
 const NEW_PASSWORD: &str = "a brand new password";
@@ -427,4 +428,24 @@ async fn without_smtp_the_page_says_to_ask_an_administrator(app: TestApp) {
     assert_eq!(sent.status, StatusCode::OK);
     assert_contains(&sent.body, "Ask an administrator");
     assert!(resets_of(&app, &user).is_empty());
+}
+
+async fn a_relay_that_is_down_changes_nothing_the_visitor_sees(app: TestApp) {
+    // A port that nothing listens on any more.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let down = app
+        .spawn_beside(|s| s.smtp_url = Some(format!("smtp://127.0.0.1:{closed}")))
+        .await;
+    let user = down.user(Role::Author);
+    let visitor = down.client();
+    let known = ask_for_link(&visitor, &user.email).await;
+    let unknown = ask_for_link(&visitor, "nobody@example.org").await;
+    assert_eq!(known.status, StatusCode::OK);
+    assert_contains(&known.body, SENT);
+    assert_eq!(known.body, unknown.body);
+    // The link was made (and would work); only its mail could not leave.
+    assert_eq!(resets_of(&down, &user).len(), 1);
 }
