@@ -153,6 +153,13 @@ struct ServeArgs {
     /// View beacon requests per minute per client address (0: no limit).
     #[arg(long, env = "CHRONICLE_RATE_BEACON", default_value_t = config::DEFAULT_RATE_BEACON)]
     rate_beacon: u32,
+    /// SMTP relay for password-reset mail, smtp://HOST[:PORT] (default: none, and the
+    /// reset page says to ask an administrator).
+    #[arg(long, env = "CHRONICLE_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of the site's mail, `Name <address>` or an address.
+    #[arg(long, env = "CHRONICLE_MAIL_FROM", default_value = config::DEFAULT_MAIL_FROM)]
+    mail_from: String,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CHRONICLE_WORKERS")]
     workers: Option<usize>,
@@ -241,6 +248,17 @@ impl ServeArgs {
         s.rate_search = self.rate_search;
         s.rate_feeds = self.rate_feeds;
         s.rate_beacon = self.rate_beacon;
+        s.smtp_url = self
+            .smtp_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned);
+        s.mail_from = self.mail_from.trim().to_owned();
+        crate::mail::mailbox_of(&s.mail_from).map_err(|e| anyhow!(e))?;
+        if let Some(url) = &s.smtp_url {
+            crate::mail::relay_of(url).map_err(|e| anyhow!(e))?;
+        }
         Ok(s)
     }
 }

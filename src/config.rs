@@ -35,6 +35,7 @@ pub const DEFAULT_RATE_BEACON: u32 = 240;
 /// 20 ms alone can take several times that with eight running at once on two cores. The
 /// costliest searches the word rules allow take about 50 ms alone at 100,000 articles.
 pub const DEFAULT_SEARCH_BUDGET_MS: u64 = 250;
+pub const DEFAULT_MAIL_FROM: &str = "Chronicle <noreply@localhost>";
 
 /// Everything the server needs to know about its deployment.
 #[derive(Debug, Clone)]
@@ -104,6 +105,11 @@ pub struct Settings {
     pub rate_feeds: u32,
     /// View beacon requests per minute per client address (0: no limit).
     pub rate_beacon: u32,
+    /// The SMTP relay for password-reset mail (`smtp://host[:port]`, see [`crate::mail`]);
+    /// without one, the reset page says to ask an administrator.
+    pub smtp_url: Option<String>,
+    /// The `From` of the mail the site sends (`Name <address>` or an address).
+    pub mail_from: String,
 }
 
 /// Where a view is counted (`CHRONICLE_VIEW_COUNTING`).
@@ -174,6 +180,8 @@ impl Settings {
             rate_search: DEFAULT_RATE_SEARCH,
             rate_feeds: DEFAULT_RATE_FEEDS,
             rate_beacon: DEFAULT_RATE_BEACON,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.to_owned(),
         }
     }
 

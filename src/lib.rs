@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod ids;
+pub mod mail;
 pub mod media;
 pub mod setup;
 pub mod site;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod password;
 pub mod permissions;
+pub mod resets;
 pub mod sessions;
 pub mod throttle;
 

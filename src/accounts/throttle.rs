@@ -1,5 +1,7 @@
 //! Password-guess throttling: at most a few password checks per account, per client address
 //! and per password-change form within a window; past that, attempts are refused for a while.
+//! Requests for password-reset links are counted the same way, under keys of their own
+//! (`accounts::resets`).
 //! Counters live in the database, so several instances enforce one limit; a lock ends by
 //! itself, so nobody is locked out for ever.
 //!
@@ -22,6 +24,25 @@ pub const ACCOUNT_LIMIT: i32 = 5;
 pub const CLIENT_LIMIT: i32 = 20;
 pub const WINDOW_MINUTES: i64 = 15;
 pub const LOCK_MINUTES: i64 = 15;
+
+/// How many attempts a key allows within a window, and how long it is locked after.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub attempts: i32,
+    pub window: TimeDelta,
+    pub lock: TimeDelta,
+}
+
+impl Limit {
+    /// `attempts` within the sign-in window, then the sign-in lock.
+    pub const fn sign_in(attempts: i32) -> Limit {
+        Limit {
+            attempts,
+            window: TimeDelta::minutes(WINDOW_MINUTES),
+            lock: TimeDelta::minutes(LOCK_MINUTES),
+        }
+    }
+}
 
 pub fn account_key(email: &str) -> String {
     format!("account:{}", email.trim().to_lowercase())
@@ -53,32 +74,50 @@ pub fn reserve(
     limit: i32,
     now: NaiveDateTime,
 ) -> QueryResult<Attempt> {
-    write_tx(conn, |conn| reserve_in(conn, key, limit, now))
+    write_tx(conn, |conn| {
+        reserve_in(conn, key, Limit::sign_in(limit), now)
+    })
 }
 
-/// Reserves one sign-in attempt for the account and one for the client address, in one
-/// transaction: the account first (every request takes the two rows in that order, so two
-/// never wait on each other crosswise), then the client; when the client is refused, the
-/// account's attempt is given back, since no password will be checked.
+/// Reserves one sign-in attempt for the account and one for the client address (see
+/// [`reserve_both`]).
 pub fn reserve_sign_in(
     conn: &mut DbConn,
     account_key: &str,
     client_key: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Attempt> {
+    reserve_both(
+        conn,
+        (account_key, Limit::sign_in(ACCOUNT_LIMIT)),
+        (client_key, Limit::sign_in(CLIENT_LIMIT)),
+        now,
+    )
+}
+
+/// Reserves one attempt for each of two keys (an account or address, then a client), in one
+/// transaction: the first key first (every request takes the two rows in that order, so two
+/// never wait on each other crosswise), then the second; when the second is refused, the
+/// first key's attempt is given back, since nothing will be tried.
+pub fn reserve_both(
+    conn: &mut DbConn,
+    (first, first_limit): (&str, Limit),
+    (second, second_limit): (&str, Limit),
+    now: NaiveDateTime,
+) -> QueryResult<Attempt> {
     write_tx(conn, |conn| {
-        let by_account = reserve_in(conn, account_key, ACCOUNT_LIMIT, now)?;
-        if by_account != Attempt::Reserved {
-            return Ok(by_account);
+        let by_first = reserve_in(conn, first, first_limit, now)?;
+        if by_first != Attempt::Reserved {
+            return Ok(by_first);
         }
-        let by_client = reserve_in(conn, client_key, CLIENT_LIMIT, now)?;
-        if by_client != Attempt::Reserved {
-            diesel::update(sign_in_throttle::table.find(account_key))
+        let by_second = reserve_in(conn, second, second_limit, now)?;
+        if by_second != Attempt::Reserved {
+            diesel::update(sign_in_throttle::table.find(first))
                 .filter(sign_in_throttle::attempts.gt(0))
                 .set(sign_in_throttle::attempts.eq(sign_in_throttle::attempts - 1))
                 .execute(conn)?;
         }
-        Ok(by_client)
+        Ok(by_second)
     })
 }
 
@@ -106,12 +145,13 @@ pub fn reserve_sign_in(
 fn reserve_in(
     conn: &mut DbConn,
     key: &str,
-    limit: i32,
+    limit: Limit,
     now: NaiveDateTime,
 ) -> QueryResult<Attempt> {
     use sign_in_throttle::{attempts, locked_until, window_start};
-    let window_ended = now - TimeDelta::minutes(WINDOW_MINUTES);
-    let lock_end = now + TimeDelta::minutes(LOCK_MINUTES);
+    let window_ended = now - limit.window;
+    let lock_end = now + limit.lock;
+    let limit = limit.attempts;
     let locked = || locked_until.gt(now);
     let fresh = || locked_until.is_not_null().or(window_start.le(window_ended));
     let full = || attempts.ge(limit);
@@ -163,5 +203,12 @@ pub fn clear(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<()
         ),
     )
     .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets a key's attempts and any lock on it: only after the owner of the account proved
+/// they hold its mailbox (a password reset by e-mail), which guessing cannot do.
+pub fn forget(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+    diesel::delete(sign_in_throttle::table.find(key)).execute(conn)?;
     Ok(())
 }

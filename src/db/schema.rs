@@ -148,6 +148,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (id) {
+        id -> Integer,
+        user_id -> Integer,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Integer,
         at -> Timestamp,
@@ -243,6 +254,7 @@ diesel::joinable!(article_revisions -> users (saved_by));
 diesel::joinable!(preview_links -> articles (article_id));
 diesel::joinable!(article_presence -> articles (article_id));
 diesel::joinable!(pending_forms -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(article_presence -> users (user_id));
 diesel::joinable!(articles -> media (featured_media_id));
 diesel::joinable!(media -> users (uploaded_by));
@@ -265,6 +277,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_presence,
     pending_forms,
     sign_in_throttle,
+    password_resets,
     audit_log,
     pages,
     media,

@@ -3,14 +3,15 @@
 //! that the request's `Origin` is this site (the configured base URL's origin) when the browser
 //! sends one.
 //!
-//! Forms are read through [`CsrfForm`] (sign-out), [`SignInCsrfForm`] (the sign-in form) or
-//! [`StaffForm`](super::auth::StaffForm) (signed-in staff): a handler that takes any of them
+//! Forms are read through [`CsrfForm`] (sign-out), [`SignInCsrfForm`] (the sign-in form),
+//! [`ResetCsrfForm`] (the password-reset forms) or [`StaffForm`](super::auth::StaffForm) (signed-in staff): a handler that takes any of them
 //! cannot run on a request with a missing or wrong token.
 //!
 //! Before sign-in there is no session to keep the token in, and making one for every
 //! anonymous visitor of the sign-in page would write a row each time: the sign-in form's
 //! token lives in a signed cookie of its own ([`LOGIN_COOKIE`], signed with the session
-//! cookie's key) until sign-in, when the session gets its own ([`rotate`]).
+//! cookie's key) until sign-in, when the session gets its own ([`rotate`]). The password-reset
+//! forms, also used before sign-in, do the same with a cookie of their own ([`PASSWORD_RESET`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -154,28 +155,53 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     }
 }
 
+/// A form shown before sign-in (signing in, asking for a password reset, choosing the new
+/// password): its token lives in a signed cookie of its own, sent only to its pages.
+#[derive(Clone, Copy, Debug)]
+pub struct AnonymousForm {
+    pub cookie: &'static str,
+    pub path: &'static str,
+}
+
 /// The cookie that holds the sign-in form's token (its path is the sign-in page only).
 pub const LOGIN_COOKIE: &str = "chronicle_login_csrf";
-const LOGIN_PATH: &str = "/admin/login";
+pub const SIGN_IN: AnonymousForm = AnonymousForm {
+    cookie: LOGIN_COOKIE,
+    path: "/admin/login",
+};
+/// The password-reset pages' (`/admin/password-reset` and the link's page below it).
+pub const PASSWORD_RESET: AnonymousForm = AnonymousForm {
+    cookie: "chronicle_reset_csrf",
+    path: "/admin/password-reset",
+};
 
 /// The key that signs cookies (the session middleware's), in the app data.
 #[derive(Clone)]
 pub struct CookieKey(pub Key);
 
-/// The token of the request's login cookie, when the cookie is there and its signature holds.
-fn login_cookie_token(req: &HttpRequest) -> Option<String> {
+/// The token of the request's cookie for `form`, when the cookie is there and its
+/// signature holds.
+fn cookie_token(req: &HttpRequest, form: AnonymousForm) -> Option<String> {
     let key = &req.app_data::<CookieKey>()?.0;
     let mut jar = CookieJar::new();
-    jar.add_original(req.cookie(LOGIN_COOKIE)?);
+    jar.add_original(req.cookie(form.cookie)?);
     jar.signed(key)
-        .get(LOGIN_COOKIE)
+        .get(form.cookie)
         .map(|c| c.value().to_owned())
 }
 
-/// The sign-in form's token for this request: the login cookie's, or a new one with the
-/// signed cookie that carries it (for [`with_login_cookie`]).
+/// The sign-in form's token for this request (see [`anonymous_token`]).
 pub fn login_token(req: &HttpRequest) -> Result<(String, Option<Cookie<'static>>), AppError> {
-    if let Some(token) = login_cookie_token(req) {
+    anonymous_token(req, SIGN_IN)
+}
+
+/// The token of `form` for this request: its cookie's, or a new one with the signed cookie
+/// that carries it (for [`with_login_cookie`]).
+pub fn anonymous_token(
+    req: &HttpRequest,
+    form: AnonymousForm,
+) -> Result<(String, Option<Cookie<'static>>), AppError> {
+    if let Some(token) = cookie_token(req, form) {
         return Ok((token, None));
     }
     let key = &req
@@ -188,42 +214,68 @@ pub fn login_token(req: &HttpRequest) -> Result<(String, Option<Cookie<'static>>
     let fresh = crate::ids::random_hex::<32>();
     let mut jar = CookieJar::new();
     jar.signed_mut(key).add(
-        Cookie::build(LOGIN_COOKIE, fresh.clone())
-            .path(LOGIN_PATH)
+        Cookie::build(form.cookie, fresh.clone())
+            .path(form.path)
             .http_only(true)
             .same_site(SameSite::Strict)
             .secure(secure)
             .finish(),
     );
     let signed = jar
-        .get(LOGIN_COOKIE)
+        .get(form.cookie)
         .cloned()
-        .ok_or_else(|| AppError::Internal("the login cookie was not signed".to_owned()))?;
+        .ok_or_else(|| AppError::Internal("the form cookie was not signed".to_owned()))?;
     Ok((fresh, Some(signed)))
 }
 
-/// Sets the login cookie made by [`login_token`], if one was made.
+/// Sets the cookie made by [`anonymous_token`], if one was made.
 pub fn with_login_cookie(
     mut res: HttpResponse,
     cookie: Option<Cookie<'static>>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(cookie) = cookie {
         res.add_cookie(&cookie)
-            .map_err(|e| AppError::Internal(format!("cannot set the login cookie: {e}")))?;
+            .map_err(|e| AppError::Internal(format!("cannot set the form cookie: {e}")))?;
     }
     Ok(res)
 }
 
 /// Removes the login cookie (after sign-in, when the session holds the token).
 pub fn forget_login_cookie(res: &mut HttpResponse) -> Result<(), AppError> {
-    res.add_removal_cookie(&Cookie::build(LOGIN_COOKIE, "").path(LOGIN_PATH).finish())
-        .map_err(|e| AppError::Internal(format!("cannot remove the login cookie: {e}")))
+    forget_cookie(res, SIGN_IN)
 }
 
-/// The sign-in form, its token checked (in constant time) against the login cookie's and
-/// its origin checked as every form's is. Someone already signed in (sent on from the
-/// sign-in page, so without a login cookie) may sign in again with the session's token, as
-/// on every other form.
+/// Removes the cookie of `form` (when it has served its purpose).
+pub fn forget_cookie(res: &mut HttpResponse, form: AnonymousForm) -> Result<(), AppError> {
+    res.add_removal_cookie(&Cookie::build(form.cookie, "").path(form.path).finish())
+        .map_err(|e| AppError::Internal(format!("cannot remove the form cookie: {e}")))
+}
+
+/// Checks the token of a form shown before sign-in (in constant time) against its cookie's
+/// and its origin as every form's is, then parses the body. Someone signed in (sent on from
+/// the sign-in page, so without a login cookie) may send the session's token instead, as on
+/// every other form.
+fn verify_anonymous<T: DeserializeOwned>(
+    req: &HttpRequest,
+    body: &[u8],
+    form: AnonymousForm,
+) -> Result<T, AppError> {
+    check_origin(req)?;
+    let submitted = serde_urlencoded::from_bytes::<TokenOnly>(body)
+        .ok()
+        .and_then(|t| t.csrf_token)
+        .ok_or(AppError::Csrf)?;
+    let matches = |expected: Option<String>| {
+        expected.is_some_and(|e| bool::from(submitted.as_bytes().ct_eq(e.as_bytes())))
+    };
+    let session = req.get_session();
+    if !matches(cookie_token(req, form)) && !matches(session.get::<String>(KEY).ok().flatten()) {
+        return Err(AppError::Csrf);
+    }
+    parse_form(body)
+}
+
+/// The sign-in form, checked by [`verify_anonymous`] against the login cookie.
 pub struct SignInCsrfForm<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for SignInCsrfForm<T> {
@@ -233,21 +285,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for SignInCsrfForm<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         with_body(req, payload, |req, body| async move {
             let body = body.await?;
-            check_origin(&req)?;
-            let submitted = serde_urlencoded::from_bytes::<TokenOnly>(&body)
-                .ok()
-                .and_then(|t| t.csrf_token)
-                .ok_or(AppError::Csrf)?;
-            let matches = |expected: Option<String>| {
-                expected.is_some_and(|e| bool::from(submitted.as_bytes().ct_eq(e.as_bytes())))
-            };
-            let session = req.get_session();
-            if !matches(login_cookie_token(&req))
-                && !matches(session.get::<String>(KEY).ok().flatten())
-            {
-                return Err(AppError::Csrf.into());
-            }
-            Ok(SignInCsrfForm(parse_form(&body)?))
+            Ok(SignInCsrfForm(verify_anonymous(&req, &body, SIGN_IN)?))
+        })
+    }
+}
+
+/// A password-reset form, checked by [`verify_anonymous`] against the reset cookie.
+pub struct ResetCsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ResetCsrfForm<T> {
+    type Error = actix_web::Error;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        with_body(req, payload, |req, body| async move {
+            let body = body.await?;
+            Ok(ResetCsrfForm(verify_anonymous(
+                &req,
+                &body,
+                PASSWORD_RESET,
+            )?))
         })
     }
 }

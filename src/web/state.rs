@@ -88,6 +88,10 @@ pub struct AppState {
     pub images: super::image_pool::ImagePool,
     /// Per-client budgets of the costly public endpoints (see [`super::rate_limit`]).
     pub rate_limits: super::rate_limit::RateLimits,
+    /// The relay for password-reset mail; `None` when `CHRONICLE_SMTP_URL` is not set (or
+    /// cannot be used: the command line refuses to start then, so only a hand-built
+    /// `Settings` gets here with one).
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
     site: RwLock<Arc<SiteView>>,
 }
 
@@ -110,6 +114,12 @@ impl AppState {
             settings.rate_beacon,
             settings.trusted_proxies.clone(),
         );
+        let mailer = settings.smtp_url.as_deref().and_then(|url| {
+            crate::mail::Mailer::new(url, &settings.mail_from)
+                .map(Arc::new)
+                .map_err(|e| log::error!("password-reset mail is off: {e}"))
+                .ok()
+        });
         let state = AppState {
             settings,
             assets: AssetUrls::build(),
@@ -121,6 +131,7 @@ impl AppState {
             password_checks: Arc::default(),
             images: super::image_pool::ImagePool::new(image_workers, super::image_pool::WAIT),
             rate_limits,
+            mailer,
             site: RwLock::new(Arc::new(SiteView::default())),
         };
         let defaults = state.site_defaults();

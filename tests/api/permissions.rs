@@ -62,6 +62,9 @@ struct Row {
     send: Send,
     /// The request ends or changes the session, so it gets a fresh client of its own.
     fresh_client: bool,
+    /// The page whose form an anonymous POST takes its CSRF token from (`None`: no page
+    /// offers it, and a made-up token is sent).
+    token_page: Option<&'static str>,
 }
 
 impl Row {
@@ -88,6 +91,11 @@ impl Row {
         self.fresh_client = true;
         self
     }
+
+    fn no_token_page(mut self) -> Row {
+        self.token_page = None;
+        self
+    }
 }
 
 /// A GET that an allowed role sees with 200.
@@ -100,6 +108,7 @@ fn get(pattern: &'static str, needs: impl Into<Needs>) -> Row {
         send: Send::Nothing,
         anonymous: None,
         fresh_client: false,
+        token_page: Some("/admin/login"),
     }
 }
 
@@ -121,6 +130,7 @@ fn post(pattern: &'static str, needs: impl Into<Needs>, send: Send) -> Row {
         send,
         anonymous: None,
         fresh_client: false,
+        token_page: Some("/admin/login"),
     }
 }
 
@@ -156,6 +166,35 @@ fn rows() -> Vec<Row> {
         )
         .anonymous(StatusCode::SEE_OTHER)
         .fresh_client(),
+        // Public. This app sends no mail, so its page says to ask an administrator and
+        // offers no form: an anonymous visitor has no token for these POSTs (tests/api/mail.rs
+        // sends them with a relay); staff may send their session's.
+        get("/password-reset", Needs::Public).anonymous(StatusCode::OK),
+        post(
+            "/password-reset",
+            Needs::Public,
+            F(|fx| owned(&[("email", &fx.owner.email)])),
+        )
+        .ok(StatusCode::OK)
+        .anonymous(StatusCode::FORBIDDEN)
+        .no_token_page(),
+        // `{token}` is a well-formed token that no link has: gone, for everyone.
+        get("/password-reset/{token}", Needs::Public)
+            .ok(StatusCode::GONE)
+            .anonymous(StatusCode::GONE),
+        post(
+            "/password-reset/{token}",
+            Needs::Public,
+            F(|_| {
+                owned(&[
+                    ("new", "a new long password"),
+                    ("repeat", "a new long password"),
+                ])
+            }),
+        )
+        .ok(StatusCode::GONE)
+        .anonymous(StatusCode::FORBIDDEN)
+        .no_token_page(),
         // Without a session there is no token to match: refused as an expired form.
         post("/logout", Needs::Staff, Nothing)
             .anonymous(StatusCode::FORBIDDEN)
@@ -412,6 +451,7 @@ impl Fixtures {
         } else {
             pattern.to_owned()
         };
+        let path = path.replace("{token}", &"0".repeat(64));
         // `{label}`: a session label no session has (ending it is refused by nothing).
         format!(
             "/admin{}",
@@ -505,10 +545,10 @@ async fn every_admin_route_checks_the_role(app: TestApp) {
             } else {
                 &shared
             };
-            let token = match (role, row.needs) {
-                (Some(_), _) => client.csrf().await,
-                (None, Needs::Public) => client.get("/admin/login").await.csrf(),
-                (None, _) => "no-session".to_owned(),
+            let token = match (role, row.needs, row.token_page) {
+                (Some(_), _, _) => client.csrf().await,
+                (None, Needs::Public, Some(page)) => client.get(page).await.csrf(),
+                (None, _, _) => "no-session".to_owned(),
             };
             let path = fx.path(row.pattern);
             let before = state_of(&app, &fx);

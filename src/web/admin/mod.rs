@@ -8,6 +8,7 @@ pub mod audit;
 pub mod common;
 pub mod media;
 pub mod pages;
+pub mod password_reset;
 pub mod revisions;
 pub mod settings;
 pub mod sign_in;
@@ -102,6 +103,10 @@ fn register(r: &mut Registrar<'_>) {
         .get("/login", sign_in::form)
         .post("/login", sign_in::submit)
         .post("/logout", sign_in::sign_out)
+        .get("/password-reset", password_reset::request_form)
+        .post("/password-reset", password_reset::request_link)
+        .get("/password-reset/{token}", password_reset::link_form)
+        .post("/password-reset/{token}", password_reset::set_password)
         .get("/articles/new", articles::new_form)
         .post("/articles", articles::create)
         .get("/articles/{id}/edit", articles::edit_form)

@@ -35,6 +35,7 @@ pub struct SignInQuery {
     next: Option<String>,
     signed_out: Option<String>,
     password_changed: Option<String>,
+    password_reset: Option<String>,
 }
 
 /// Only a plain path inside the admin area is followed after sign-in (no open redirect, and
@@ -93,6 +94,8 @@ pub async fn form(
             error: None,
             notice: if query.password_changed.is_some() {
                 Some("Your password was changed. Sign in with the new one.".to_owned())
+            } else if query.password_reset.is_some() {
+                Some("Your new password is set. Sign in with it.".to_owned())
             } else {
                 query
                     .signed_out
