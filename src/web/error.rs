@@ -34,6 +34,10 @@ pub enum AppError {
     Conflict(String),
     #[error("sign-in required")]
     SignInRequired { next: String },
+    /// The site requires two-factor sign-in of this role, and this user has not set it up:
+    /// a 303 to the page that does.
+    #[error("two-factor sign-in must be set up first")]
+    TwoFactorSetupRequired,
     #[error("the database is unavailable: {0}")]
     DatabaseUnavailable(String),
     #[error("database error: {0}")]
@@ -68,6 +72,11 @@ impl AppError {
             AppError::SignInRequired { .. } => {
                 ("Please sign in", "Sign in to continue.".to_owned())
             }
+            AppError::TwoFactorSetupRequired => (
+                "Set up two-factor sign-in",
+                "This site requires two-factor sign-in for your role: set it up to continue."
+                    .to_owned(),
+            ),
             AppError::NotAccepted(msg) => ("This file was not accepted", msg.clone()),
             AppError::TooLarge(msg) => ("What you sent is too large", msg.clone()),
             AppError::InUse(msg) => ("This is still in use", msg.clone()),
@@ -87,6 +96,10 @@ impl AppError {
         }
     }
 }
+
+/// Where a staff member whose role must use two-factor sign-in, and who has not set it up, is
+/// sent (the page says why when it sees `required`).
+pub const TWO_FACTOR_SETUP_REQUIRED: &str = "/admin/account/two-factor?required=1";
 
 pub(crate) fn not_found_text() -> (&'static str, String) {
     (
@@ -151,7 +164,9 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::SignInRequired { .. } | AppError::TwoFactorSetupRequired => {
+                StatusCode::SEE_OTHER
+            }
             AppError::NotAccepted(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::InUse(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -179,6 +194,9 @@ impl ResponseError for AppError {
                     .insert_header((header::LOCATION, location))
                     .finish()
             }
+            AppError::TwoFactorSetupRequired => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, TWO_FACTOR_SETUP_REQUIRED))
+                .finish(),
             _ => {
                 let mut res = HttpResponse::build(status)
                     .content_type("text/plain; charset=utf-8")

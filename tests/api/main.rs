@@ -17,6 +17,7 @@ mod sanitizer;
 mod schema;
 mod sessions;
 mod site;
+mod two_factor;
 mod views;
 mod workflow;
 
@@ -33,6 +34,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "media", media::TESTS);
     common::add_backend_tests(&mut trials, "views", views::TESTS);
     common::add_backend_tests(&mut trials, "permissions", permissions::TESTS);
+    common::add_backend_tests(&mut trials, "two_factor", two_factor::TESTS);
     common::add_backend_tests(&mut trials, "attack::costs", attack::costs::TESTS);
     common::add_backend_tests(&mut trials, "attack::writes", attack::writes::TESTS);
     common::add_backend_tests(&mut trials, "attack::sign_in", attack::sign_in::TESTS);

@@ -12,6 +12,7 @@ pub mod settings;
 pub mod sign_in;
 pub mod stats;
 pub mod taxonomy;
+pub mod two_factor;
 pub mod users;
 
 use actix_web::dev::Handler;
@@ -100,6 +101,8 @@ fn register(r: &mut Registrar<'_>) {
         .get("/articles", articles::list)
         .get("/login", sign_in::form)
         .post("/login", sign_in::submit)
+        .get("/login/two-factor", two_factor::second_step::form)
+        .post("/login/two-factor", two_factor::second_step::submit)
         .post("/logout", sign_in::sign_out)
         .get("/articles/new", articles::new_form)
         .post("/articles", articles::create)
@@ -153,6 +156,15 @@ fn register(r: &mut Registrar<'_>) {
         .post("/users/{id}/delete", users::delete)
         .get("/account/password", users::password_form)
         .post("/account/password", users::change_password)
+        .get("/account/two-factor", two_factor::show)
+        .post("/account/two-factor/setup", two_factor::start)
+        .post("/account/two-factor/confirm", two_factor::confirm)
+        .post(
+            "/account/two-factor/recovery-codes",
+            two_factor::new_recovery_codes,
+        )
+        .post("/account/two-factor/off", two_factor::turn_off)
+        .post("/users/{id}/two-factor/reset", two_factor::reset::reset)
         .get("/settings", settings::form)
         .post("/settings", settings::save)
         .get("/media", media::library)
