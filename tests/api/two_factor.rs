@@ -27,6 +27,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     new_recovery_codes_replace_the_old_ones,
     an_admin_reset_clears_it_ends_sessions_and_is_audited,
     an_author_cannot_reset_anyone,
+    the_command_line_reset_turns_it_off_and_is_audited,
 ];
 
 const PAGE: &str = "/admin/account/two-factor";
@@ -508,4 +509,60 @@ async fn an_author_cannot_reset_anyone(app: TestApp) {
     assert!(reload(&app, &user).has_two_factor());
     assert!(audited(&app, "reset two-factor sign-in").is_empty());
     assert_eq!(editor.get("/admin").await.status, StatusCode::OK);
+}
+
+async fn the_command_line_reset_turns_it_off_and_is_audited(app: TestApp) {
+    use crate::cli::{chronicle, text};
+    use chronicle::accounts::two_factor;
+    let user = app.user(Role::Admin);
+    let now = chronicle::clock::now();
+    app.with_conn(|c| two_factor::enable(c, user.id, &two_factor::new_secret(), 1, now))
+        .expect("two-factor on");
+    let db = app.settings.database_url.clone();
+    let out = chronicle(
+        &[
+            "user",
+            "reset-2fa",
+            "--database",
+            &db,
+            "--email",
+            &user.email,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_contains(&text(&out.stdout), "Two-factor sign-in of");
+    let after = app
+        .with_conn(|c| accounts::find_by_id(c, user.id))
+        .expect("query")
+        .expect("user");
+    assert!(!after.has_two_factor() && after.totp_secret.is_none());
+    let (codes, audited): (i64, i64) = app.with_conn(|c| {
+        (
+            recovery_codes::table.count().get_result(c).expect("count"),
+            audit_log::table
+                .filter(audit_log::action.eq("reset two-factor sign-in"))
+                .filter(audit_log::subject.eq(&user.email))
+                .count()
+                .get_result(c)
+                .expect("count"),
+        )
+    });
+    assert_eq!((codes, audited), (0, 1));
+    let missing = chronicle(
+        &[
+            "user",
+            "reset-2fa",
+            "--database",
+            &db,
+            "--email",
+            "ghost@example.edu",
+        ],
+        None,
+    );
+    assert!(!missing.status.success());
+    assert_contains(
+        &text(&missing.stderr),
+        "no user with the email ghost@example.edu",
+    );
 }
