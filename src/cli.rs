@@ -200,6 +200,15 @@ enum UserCommand {
         #[arg(long)]
         email: String,
     },
+    /// Turn off two-factor sign-in of an account (a locked-out administrator): its secret and
+    /// recovery codes go, its sessions end. Audited.
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 impl ServeArgs {
@@ -499,6 +508,25 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
             let mut conn = open_db(&db)?;
             accounts::disable(&mut conn, &email)?;
             println!("Disabled {email}; their sessions have ended.");
+        }
+        UserCommand::ResetTwoFactor { db, email } => {
+            let mut conn = open_db(&db)?;
+            let user = accounts::find_by_email(&mut conn, &email)?
+                .ok_or_else(|| anyhow::anyhow!("no user with the email {email}"))?;
+            accounts::two_factor::reset(&mut conn, user.id, crate::clock::now())?;
+            accounts::audit::record(
+                &mut conn,
+                None,
+                "command line",
+                "reset two-factor sign-in",
+                &user.email,
+                "",
+            )?;
+            println!(
+                "Two-factor sign-in of {} is off and their sessions have ended; they sign in \
+                 with their password and can set it up again.",
+                user.email
+            );
         }
     }
     std::io::stdout().flush().ok();

@@ -69,7 +69,11 @@ pub struct SiteSettings {
     pub contact_email: String,
     pub contact_phone: String,
     pub contact_address: String,
+    /// Whether administrators and editors must use two-factor sign-in (authors may).
+    pub require_two_factor: bool,
 }
+
+const REQUIRE_TWO_FACTOR: &str = "site.require_two_factor";
 
 const SITE_KEYS: [&str; 7] = [
     "site.name",
@@ -118,6 +122,9 @@ impl SiteSettings {
                 *field = value.clone();
             }
         }
+        if let Some((_, value)) = rows.iter().find(|(k, _)| k == REQUIRE_TWO_FACTOR) {
+            out.require_two_factor = value == "1";
+        }
         Ok(out)
     }
 
@@ -125,7 +132,13 @@ impl SiteSettings {
     pub fn save(&self, conn: &mut DbConn) -> QueryResult<()> {
         crate::db::write_tx(conn, |conn| {
             let now = clock::now();
-            for (key, value) in SITE_KEYS.iter().zip(self.fields()) {
+            let require = if self.require_two_factor { "1" } else { "0" };
+            let require = require.to_owned();
+            let pairs = SITE_KEYS
+                .iter()
+                .zip(self.fields())
+                .chain(std::iter::once((&REQUIRE_TWO_FACTOR, &require)));
+            for (key, value) in pairs {
                 let updated = diesel::update(settings::table.find(*key))
                     .set((settings::value.eq(value), settings::updated_at.eq(now)))
                     .execute(conn)?;

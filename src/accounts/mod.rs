@@ -7,6 +7,7 @@ pub mod permissions;
 pub mod resets;
 pub mod sessions;
 pub mod throttle;
+pub mod two_factor;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -30,6 +31,11 @@ pub struct User {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_sign_in_at: Option<NaiveDateTime>,
+    /// The base32 TOTP secret (see [`two_factor`]); asked for only once `totp_enabled_at` is set.
+    pub totp_secret: Option<String>,
+    pub totp_enabled_at: Option<NaiveDateTime>,
+    /// The last TOTP time step a code was accepted for (none is accepted twice).
+    pub totp_last_step: Option<i64>,
 }
 
 impl User {
@@ -37,6 +43,11 @@ impl User {
     /// grants the least.
     pub fn role(&self) -> Role {
         Role::parse(&self.role).unwrap_or(Role::Author)
+    }
+
+    /// Whether signing in asks for a second factor.
+    pub fn has_two_factor(&self) -> bool {
+        self.totp_enabled_at.is_some() && self.totp_secret.is_some()
     }
 }
 

@@ -58,6 +58,13 @@ pub fn password_change_key(user_id: i32) -> String {
     format!("password-change:{user_id}")
 }
 
+/// The second-factor codes of one user: at sign-in, and on the forms that turn two-factor
+/// sign-in on or off or make new recovery codes. Its own key, never cleared by a right
+/// password, so that knowing the password does not buy more guesses at the code.
+pub fn two_factor_key(user_id: i32) -> String {
+    format!("two-factor:{user_id}")
+}
+
 /// What a reservation answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {

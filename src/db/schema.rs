@@ -20,6 +20,19 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_sign_in_at -> Nullable<Timestamp>,
+        totp_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Integer,
+        user_id -> Integer,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -244,6 +257,7 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(article_tags -> articles (article_id));
@@ -266,6 +280,7 @@ diesel::joinable!(article_views_daily -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     users,
+    recovery_codes,
     sessions,
     categories,
     tags,

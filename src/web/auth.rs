@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
 use crate::accounts::permissions::{self, Action};
-use crate::accounts::{self, User, sessions::USER_ID_KEY};
+use crate::accounts::{self, Role, User, sessions::USER_ID_KEY};
 
 use super::AppState;
 use super::error::AppError;
@@ -43,7 +43,12 @@ impl Staff {
             .db(move |conn| Ok(accounts::find_by_id(conn, user_id)?))
             .await?;
         match user {
-            Some(user) if !user.disabled => Ok(Staff { user, session }),
+            Some(user) if !user.disabled => {
+                if must_set_up_two_factor(&state, &user, req.path()) {
+                    return Err(AppError::TwoFactorSetupRequired);
+                }
+                Ok(Staff { user, session })
+            }
             _ => {
                 session.purge();
                 Err(sign_in())
@@ -70,6 +75,20 @@ impl Staff {
             )))
         }
     }
+}
+
+/// Whether `user` must set up two-factor sign-in before using `path`: the site requires it,
+/// their role is one it is required of (administrators and editors), they have not, and the
+/// page is not one of those they need meanwhile (the set-up page, their password, sign-out).
+fn must_set_up_two_factor(state: &AppState, user: &accounts::User, path: &str) -> bool {
+    let exempt = path == "/admin/logout"
+        || path == "/admin/account/password"
+        || path == "/admin/account/two-factor"
+        || path.starts_with("/admin/account/two-factor/");
+    !exempt
+        && matches!(user.role(), Role::Admin | Role::Editor)
+        && !user.has_two_factor()
+        && state.site().settings.require_two_factor
 }
 
 impl FromRequest for Staff {

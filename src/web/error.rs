@@ -38,6 +38,10 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("sign-in required")]
     SignInRequired { next: String },
+    /// The site requires two-factor sign-in of this role, and this user has not set it up:
+    /// a 303 to the page that does.
+    #[error("two-factor sign-in must be set up first")]
+    TwoFactorSetupRequired,
     #[error("the database is unavailable: {0}")]
     DatabaseUnavailable(String),
     #[error("database error: {0}")]
@@ -80,6 +84,11 @@ impl AppError {
                     if *retry_after_secs == 1 { "" } else { "s" }
                 ),
             ),
+            AppError::TwoFactorSetupRequired => (
+                "Set up two-factor sign-in",
+                "This site requires two-factor sign-in for your role: set it up to continue."
+                    .to_owned(),
+            ),
             AppError::NotAccepted(msg) => ("This file was not accepted", msg.clone()),
             AppError::TooLarge(msg) => ("What you sent is too large", msg.clone()),
             AppError::InUse(msg) => ("This is still in use", msg.clone()),
@@ -99,6 +108,10 @@ impl AppError {
         }
     }
 }
+
+/// Where a staff member whose role must use two-factor sign-in, and who has not set it up, is
+/// sent (the page says why when it sees `required`).
+pub const TWO_FACTOR_SETUP_REQUIRED: &str = "/admin/account/two-factor?required=1";
 
 pub(crate) fn not_found_text() -> (&'static str, String) {
     (
@@ -163,7 +176,9 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::SignInRequired { .. } | AppError::TwoFactorSetupRequired => {
+                StatusCode::SEE_OTHER
+            }
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotAccepted(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -192,6 +207,9 @@ impl ResponseError for AppError {
                     .insert_header((header::LOCATION, location))
                     .finish()
             }
+            AppError::TwoFactorSetupRequired => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, TWO_FACTOR_SETUP_REQUIRED))
+                .finish(),
             _ => {
                 let mut res = HttpResponse::build(status)
                     .content_type("text/plain; charset=utf-8")

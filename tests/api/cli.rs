@@ -18,7 +18,7 @@ pub const TESTS: &[(&str, TestFn)] = tests![
     seed_fills_the_site_with_searchable_reports,
 ];
 
-fn chronicle(args: &[&str], stdin: Option<&str>) -> Output {
+pub(crate) fn chronicle(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle"))
         .args(args)
         .env_remove("DATABASE_URL")
@@ -41,7 +41,7 @@ fn chronicle(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().expect("chronicle finished")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

@@ -20,6 +20,7 @@ mod sessions;
 mod site;
 mod smtp_sink;
 mod staff_sessions;
+mod two_factor;
 mod views;
 mod workflow;
 
@@ -38,6 +39,7 @@ fn main() {
     common::add_backend_tests(&mut trials, "views", views::TESTS);
     common::add_backend_tests(&mut trials, "permissions", permissions::TESTS);
     common::add_backend_tests(&mut trials, "mail", mail::TESTS);
+    common::add_backend_tests(&mut trials, "two_factor", two_factor::TESTS);
     common::add_backend_tests(&mut trials, "attack::costs", attack::costs::TESTS);
     common::add_backend_tests(&mut trials, "attack::writes", attack::writes::TESTS);
     common::add_backend_tests(&mut trials, "attack::sign_in", attack::sign_in::TESTS);

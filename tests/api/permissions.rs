@@ -195,6 +195,15 @@ fn rows() -> Vec<Row> {
         .ok(StatusCode::GONE)
         .anonymous(StatusCode::FORBIDDEN)
         .no_token_page(),
+        // With no sign-in waiting for its code: on to the admin area (or the sign-in page).
+        get("/login/two-factor", Needs::Public).ok(StatusCode::SEE_OTHER),
+        // The code form's token is the session's: without a session it is an expired form.
+        post(
+            "/login/two-factor",
+            Needs::Public,
+            F(|_| owned(&[("code", "123456")])),
+        )
+        .anonymous(StatusCode::FORBIDDEN),
         // Without a session there is no token to match: refused as an expired form.
         post("/logout", Needs::Staff, Nothing)
             .anonymous(StatusCode::FORBIDDEN)
@@ -320,6 +329,32 @@ fn rows() -> Vec<Row> {
         post("/account/sessions/end-others", Needs::Staff, Nothing),
         post("/account/sessions/{label}/end", Needs::Staff, Nothing),
         post("/users/{id}/sessions/end", ManageUsers, Nothing),
+        get("/account/two-factor", Needs::Staff),
+        post("/account/two-factor/setup", Needs::Staff, Nothing),
+        // A code nobody's app shows: the form again, with the reason.
+        post(
+            "/account/two-factor/confirm",
+            Needs::Staff,
+            F(|_| owned(&[("code", "12345x")])),
+        )
+        .ok(StatusCode::UNPROCESSABLE_ENTITY),
+        post(
+            "/account/two-factor/recovery-codes",
+            Needs::Staff,
+            F(|_| owned(&[("code", "12345x")])),
+        )
+        .ok(StatusCode::UNPROCESSABLE_ENTITY),
+        // Off already: back to the page.
+        post(
+            "/account/two-factor/off",
+            Needs::Staff,
+            F(|_| owned(&[("password", PASSWORD), ("code", "12345x")])),
+        ),
+        post(
+            "/users/{id}/two-factor/reset",
+            ManageUsers,
+            F(|_| owned(&[("confirm", "1")])),
+        ),
         get("/settings", ManageSettings),
         post(
             "/settings",

@@ -14,6 +14,7 @@ pub mod settings;
 pub mod sign_in;
 pub mod stats;
 pub mod taxonomy;
+pub mod two_factor;
 pub mod users;
 
 use actix_web::dev::Handler;
@@ -102,6 +103,8 @@ fn register(r: &mut Registrar<'_>) {
         .get("/articles", articles::list)
         .get("/login", sign_in::form)
         .post("/login", sign_in::submit)
+        .get("/login/two-factor", two_factor::second_step::form)
+        .post("/login/two-factor", two_factor::second_step::submit)
         .post("/logout", sign_in::sign_out)
         .get("/password-reset", password_reset::request_form)
         .post("/password-reset", password_reset::request_link)
@@ -166,6 +169,15 @@ fn register(r: &mut Registrar<'_>) {
             "/users/{id}/sessions/end",
             account_sessions::end_all_of_user,
         )
+        .get("/account/two-factor", two_factor::show)
+        .post("/account/two-factor/setup", two_factor::start)
+        .post("/account/two-factor/confirm", two_factor::confirm)
+        .post(
+            "/account/two-factor/recovery-codes",
+            two_factor::new_recovery_codes,
+        )
+        .post("/account/two-factor/off", two_factor::turn_off)
+        .post("/users/{id}/two-factor/reset", two_factor::reset::reset)
         .get("/settings", settings::form)
         .post("/settings", settings::save)
         .get("/media", media::library)

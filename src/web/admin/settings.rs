@@ -77,6 +77,7 @@ pub struct SettingsForm {
     contact_phone: String,
     #[serde(default)]
     contact_address: String,
+    require_two_factor: Option<String>,
 }
 
 fn limit(errors: &mut FieldErrors, field: &'static str, value: &str, max: usize, label: &str) {
@@ -103,6 +104,7 @@ pub async fn save(
         contact_email: t(&form.contact_email),
         contact_phone: t(&form.contact_phone),
         contact_address: t(&form.contact_address),
+        require_two_factor: form.require_two_factor.is_some(),
     };
     let mut errors = FieldErrors::default();
     if new.name.is_empty() {
@@ -147,12 +149,21 @@ pub async fn save(
             errors,
         );
     }
+    let required_before = state.site().settings.require_two_factor;
     let to_save = new.clone();
     state.db(move |conn| Ok(to_save.save(conn)?)).await?;
     state.refresh_site().await?;
     state
         .audit_by(&req, &staff.user, "changed site settings", &new.name)
         .await;
+    if new.require_two_factor != required_before {
+        let what = if new.require_two_factor {
+            "required two-factor sign-in for administrators and editors"
+        } else {
+            "stopped requiring two-factor sign-in"
+        };
+        state.audit_by(&req, &staff.user, what, "").await;
+    }
     flash::success(&staff.session, "Settings saved.");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin/settings"))

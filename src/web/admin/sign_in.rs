@@ -12,6 +12,7 @@ use crate::accounts::sessions::{BROWSER_KEY, CLIENT_KEY, LABEL_KEY, USER_ID_KEY}
 use crate::accounts::throttle::{self, Attempt};
 use crate::accounts::{self, SignIn};
 use crate::web::AppState;
+use crate::web::admin::two_factor;
 use crate::web::csrf::{self, CsrfForm, SignInCsrfForm};
 use crate::web::error::AppError;
 use crate::web::render::{Layout, render_status};
@@ -36,6 +37,7 @@ pub struct SignInQuery {
     signed_out: Option<String>,
     password_changed: Option<String>,
     password_reset: Option<String>,
+    code_expired: Option<String>,
 }
 
 /// Only a plain path inside the admin area is followed after sign-in (no open redirect, and
@@ -96,6 +98,11 @@ pub async fn form(
                 Some("Your password was changed. Sign in with the new one.".to_owned())
             } else if query.password_reset.is_some() {
                 Some("Your new password is set. Sign in with it.".to_owned())
+            } else if query.code_expired.is_some() {
+                Some(format!(
+                    "The code was not typed within {} minutes. Sign in again.",
+                    two_factor::second_step::PENDING_MINUTES
+                ))
             } else {
                 query
                     .signed_out
@@ -179,6 +186,21 @@ pub async fn submit(
         Outcome::Checked(outcome) => outcome,
     };
     let error = match outcome {
+        SignIn::Success(user) if user.has_two_factor() => {
+            // The password was right; the code decides (nothing is signed in yet).
+            state
+                .audit(
+                    Some(&user),
+                    "",
+                    "password accepted, code asked",
+                    "",
+                    &client,
+                )
+                .await;
+            let mut res = two_factor::second_step::begin(&session, &user, &next)?;
+            csrf::forget_login_cookie(&mut res)?;
+            return Ok(res);
+        }
         SignIn::Success(user) => {
             state.audit(Some(&user), "", "signed in", "", &client).await;
             begin_session(&req, &session, user.id, &client)?;

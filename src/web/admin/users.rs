@@ -74,6 +74,10 @@ struct FormPage {
     disabled: bool,
     roles: Vec<(&'static str, &'static str)>,
     errors: FieldErrors,
+    /// The edited user has two-factor sign-in on (an administrator may reset it).
+    two_factor: bool,
+    /// The page is the administrator's own account.
+    is_self: bool,
 }
 
 impl FormPage {
@@ -99,6 +103,8 @@ pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
         disabled: false,
         roles: roles(),
         errors: FieldErrors::default(),
+        two_factor: false,
+        is_self: false,
     })
 }
 
@@ -176,6 +182,8 @@ pub async fn create(
                     disabled: false,
                     roles: roles(),
                     errors,
+                    two_factor: false,
+                    is_self: false,
                 },
             )
         }
@@ -213,6 +221,8 @@ pub async fn edit_form(
         disabled: user.disabled,
         roles: roles(),
         errors: FieldErrors::default(),
+        two_factor: user.has_two_factor(),
+        is_self: user.id == staff.user.id,
     })
 }
 
@@ -269,6 +279,8 @@ pub async fn update(
                     disabled,
                     roles: roles(),
                     errors,
+                    two_factor: user.has_two_factor(),
+                    is_self: user.id == staff.user.id,
                 },
             )
         }
