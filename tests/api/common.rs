@@ -304,6 +304,19 @@ impl TestApp {
     pub fn article_count(&self) -> i64 {
         self.with_conn(|c| articles::count_all(c).expect("count"))
     }
+
+    /// The subjects of the audit lines with `action`, oldest first.
+    pub fn audited(&self, action: &str) -> Vec<String> {
+        use chronicle::db::schema::audit_log;
+        self.with_conn(|c| {
+            audit_log::table
+                .filter(audit_log::action.eq(action))
+                .order(audit_log::id.asc())
+                .select(audit_log::subject)
+                .load(c)
+                .expect("audit lines")
+        })
+    }
 }
 
 impl Drop for TestApp {

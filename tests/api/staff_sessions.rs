@@ -6,7 +6,7 @@
 use awc::http::{Method, StatusCode};
 use chronicle::accounts::{self, Role};
 use chronicle::content::articles::SaveAction;
-use chronicle::db::schema::{audit_log, sessions};
+use chronicle::db::schema::sessions;
 use diesel::prelude::*;
 
 use crate::common::{Body, Client, PASSWORD, TestApp, TestFn, assert_contains, assert_lacks};
@@ -76,16 +76,6 @@ fn live_sessions(app: &TestApp, user_id: i32) -> i64 {
     })
 }
 
-fn audited(app: &TestApp, action: &str) -> Vec<String> {
-    app.with_conn(|c| {
-        audit_log::table
-            .filter(audit_log::action.eq(action))
-            .select(audit_log::subject)
-            .load(c)
-            .expect("audit")
-    })
-}
-
 async fn the_sessions_page_shows_each_browser_and_signs_out_one_or_all_others(app: TestApp) {
     let editor = app.user(Role::Editor);
     let desk = sign_in_as(&app, &editor.email, FIREFOX).await;
@@ -143,7 +133,7 @@ async fn the_sessions_page_shows_each_browser_and_signs_out_one_or_all_others(ap
     assert!(other_labels(&after.body).is_empty());
     assert_eq!(live_sessions(&app, editor.id), 1);
     assert_eq!(
-        audited(&app, "signed out their other sessions"),
+        app.audited("signed out their other sessions"),
         vec!["1".to_owned()]
     );
     // Without a CSRF token nothing ends.
@@ -201,7 +191,7 @@ async fn an_administrator_signs_a_user_out_everywhere(app: TestApp) {
     assert_eq!(two.get("/admin").await.status, StatusCode::SEE_OTHER);
     assert_eq!(live_sessions(&app, author.id), 0);
     assert_eq!(
-        audited(&app, "ended all sessions of"),
+        app.audited("ended all sessions of"),
         vec![format!("{} (2)", author.email)]
     );
     // The administrator is still signed in, and the account still works.

@@ -140,16 +140,6 @@ fn reload(app: &TestApp, user: &User) -> User {
     })
 }
 
-fn audited(app: &TestApp, action: &str) -> Vec<String> {
-    app.with_conn(|c| {
-        audit_log::table
-            .filter(audit_log::action.eq(action))
-            .select(audit_log::subject)
-            .load(c)
-            .expect("audit lines")
-    })
-}
-
 fn stored_hashes(app: &TestApp, user: &User) -> Vec<(String, Option<chrono::NaiveDateTime>)> {
     app.with_conn(|c| {
         recovery_codes::table
@@ -187,7 +177,7 @@ async fn enrolling_shows_ten_recovery_codes_once_and_stores_them_hashed(app: Tes
     for code in &codes {
         assert_lacks(&page.body, code);
     }
-    assert_eq!(audited(&app, "turned on two-factor sign-in").len(), 1);
+    assert_eq!(app.audited("turned on two-factor sign-in").len(), 1);
 }
 
 async fn signing_in_needs_the_code_after_the_password(app: TestApp) {
@@ -209,8 +199,8 @@ async fn signing_in_needs_the_code_after_the_password(app: TestApp) {
     assert_eq!(right.status, StatusCode::SEE_OTHER, "{}", right.body);
     assert_eq!(right.location(), "/admin");
     assert_eq!(half.get("/admin").await.status, StatusCode::OK);
-    assert_eq!(audited(&app, "signed in (two-factor)").len(), 1);
-    assert_eq!(audited(&app, "two-factor code refused").len(), 1);
+    assert_eq!(app.audited("signed in (two-factor)").len(), 1);
+    assert_eq!(app.audited("two-factor code refused").len(), 1);
     // Signed in, the session row names the user (so ending their sessions ends this one).
     let rows: i64 = app.with_conn(|c| {
         sessions::table
@@ -258,7 +248,7 @@ async fn a_recovery_code_signs_in_once_only(app: TestApp) {
     let res = send_code(&half, &token, &typed).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert_eq!(half.get("/admin").await.status, StatusCode::OK);
-    assert_eq!(audited(&app, "signed in with a recovery code").len(), 1);
+    assert_eq!(app.audited("signed in with a recovery code").len(), 1);
     let used: Vec<_> = stored_hashes(&app, &user)
         .into_iter()
         .filter(|(_, used)| used.is_some())
@@ -318,7 +308,10 @@ async fn wrong_codes_are_throttled_and_a_right_one_waits_out_the_lock(app: TestA
         assert_contains(&res.body, "Too many wrong codes");
     }
     assert_eq!(half.get("/admin").await.status, StatusCode::SEE_OTHER);
-    assert!(!audited(&app, "two-factor code refused (throttled)").is_empty());
+    assert!(
+        !app.audited("two-factor code refused (throttled)")
+            .is_empty()
+    );
 }
 
 async fn the_requirement_sends_editors_to_set_up_but_not_authors(app: TestApp) {
@@ -339,11 +332,8 @@ async fn the_requirement_sends_editors_to_set_up_but_not_authors(app: TestApp) {
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     assert_eq!(
-        audited(
-            &app,
-            "required two-factor sign-in for administrators and editors"
-        )
-        .len(),
+        app.audited("required two-factor sign-in for administrators and editors")
+            .len(),
         1
     );
     for path in ["/admin", "/admin/articles/new", "/admin/settings"] {
@@ -418,7 +408,7 @@ async fn turning_off_needs_the_password_and_a_code(app: TestApp) {
     let stored = reload(&app, &user);
     assert!(stored.totp_secret.is_none() && stored.totp_enabled_at.is_none());
     assert!(stored_hashes(&app, &user).is_empty());
-    assert_eq!(audited(&app, "turned off two-factor sign-in").len(), 1);
+    assert_eq!(app.audited("turned off two-factor sign-in").len(), 1);
     let res = app.client().sign_in(&user.email, PASSWORD).await;
     assert_eq!(res.location(), "/admin");
 }
@@ -472,7 +462,7 @@ async fn an_admin_reset_clears_it_ends_sessions_and_is_audited(app: TestApp) {
     assert!(stored.totp_secret.is_none() && !stored.has_two_factor());
     assert!(stored_hashes(&app, &user).is_empty());
     assert_eq!(
-        audited(&app, "reset two-factor sign-in"),
+        app.audited("reset two-factor sign-in"),
         vec![user.email.clone()]
     );
     // Their session ended; the password alone signs them in now.
@@ -507,7 +497,7 @@ async fn an_author_cannot_reset_anyone(app: TestApp) {
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(reload(&app, &user).has_two_factor());
-    assert!(audited(&app, "reset two-factor sign-in").is_empty());
+    assert!(app.audited("reset two-factor sign-in").is_empty());
     assert_eq!(editor.get("/admin").await.status, StatusCode::OK);
 }
 
