@@ -13,18 +13,18 @@ use crate::db::budget::{self, Budget, BudgetError};
 use super::articles::ArticleWithNames;
 use super::listing;
 
-/// A search ranks at most this many matches by relevance: the most recently written ones. A query that
-/// matches more says so (and the visitor can add words); ranking every match of a common
-/// word is what made searches slow (bm25 or ts_rank of each of 100,000 matches).
-pub const RANKED: i64 = 1_000;
+/// A search ranks at most this many matches by relevance: the most recently written ones. A
+/// query that matches more says so (and the visitor can add words); ranking every match of a
+/// common word is what made searches slow.
+pub const RANKED: i64 = 200;
 
 /// At most this many words of a query are used (the page says so when there were more):
 /// every word is one more doclist to merge and one more phrase to rank in each match.
 pub const MAX_TERMS: usize = 6;
 /// Words shorter than this match whole words only, never as a prefix: `co*` would merge the
 /// doclists of every word that starts with "co", which is most of the work of the costliest
-/// queries. Words of exactly this length are prefixes served by SQLite's prefix index
-/// (migration `search_prefix`, lengths 3 and 4).
+/// queries. Words of 3 to 8 letters are prefixes served by SQLite's prefix index (migration
+/// `search_prefix_longer`).
 pub const MIN_PREFIX_CHARS: usize = 3;
 const MAX_TERM_CHARS: usize = 40;
 /// Markers around matches in excerpts (replaced by `<mark>` after escaping).
@@ -123,23 +123,9 @@ impl Query {
 }
 
 #[derive(QueryableByName)]
-struct Hit {
-    #[diesel(sql_type = Integer)]
-    id: i32,
-    #[diesel(sql_type = Text)]
-    excerpt: String,
-}
-
-#[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = Integer)]
     id: i32,
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 pub struct SearchHit {
@@ -168,7 +154,13 @@ const PG_DOC: &str = "a.search_doc";
 
 /// One page of results for `query` and how many there are in all, up to [`RANKED`] + 1 (more
 /// than [`RANKED`] means "more than that"), within `budget` of database time (see
-/// [`budget`]). The matches are counted first: a query that matches nothing costs no ranking.
+/// [`budget`]).
+///
+/// The engine only finds the newest [`RANKED`] + 1 matches, in the order of its index, which
+/// costs a fraction of a millisecond. Ranking and excerpts are made here from the titles and
+/// summaries of those matches and the texts of the page's few: the engines' own (bm25, which
+/// counts every match of each word in the whole index; `snippet` and `ts_headline`, each one
+/// more pass over the matches) were most of the cost of a search.
 pub fn search(
     conn: &mut DbConn,
     language: &str,
@@ -189,6 +181,113 @@ pub fn search(
     })
 }
 
+/// The newest matches of `query` in `language`, newest first, at most [`RANKED`] + 1.
+fn newest_matches(
+    conn: &mut DbConn,
+    language: &str,
+    query: &Query,
+) -> Result<Vec<i32>, BudgetError> {
+    let ids: Vec<Id> = match conn {
+        DbConn::Sqlite(c) => {
+            // The language is checked on the article row, a key lookup per match: as a
+            // word of the index it would add a doclist as long as the whole index.
+            let fts = format!("{{title summary body_text}}: ({})", query.fts5());
+            diesel::sql_query(
+                "SELECT f.rowid AS id FROM articles_fts f JOIN articles a ON a.id = f.rowid
+                 WHERE articles_fts MATCH ? AND a.language = ?
+                 ORDER BY f.rowid DESC LIMIT ?",
+            )
+            .bind::<Text, _>(&fts)
+            .bind::<Text, _>(language)
+            .bind::<BigInt, _>(RANKED + 1)
+            .load::<Id>(c)?
+        }
+        DbConn::Pg(c) => diesel::sql_query(format!(
+            "SELECT a.id FROM articles a, to_tsquery('simple', $1) q
+             WHERE {PG_DOC} @@ q AND a.status = 'published' AND a.language = $2
+             ORDER BY a.id DESC LIMIT $3"
+        ))
+        .bind::<Text, _>(query.tsquery())
+        .bind::<Text, _>(language)
+        .bind::<BigInt, _>(RANKED + 1)
+        .load::<Id>(c)?,
+    };
+    Ok(ids.into_iter().map(|i| i.id).collect())
+}
+
+/// The lower-cased words of `text`, with where each is.
+fn words(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
+    let mut start = None;
+    text.char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+        .filter_map(move |(i, c)| match (c.is_alphanumeric(), start) {
+            (true, None) => {
+                start = Some(i);
+                None
+            }
+            (false, Some(s)) => {
+                start = None;
+                Some((s, i, text[s..i].to_lowercase()))
+            }
+            _ => None,
+        })
+}
+
+impl Query {
+    /// Whether a word of a text (lower-cased) is one the query asks for, as the engines
+    /// match it: whole, or as a prefix for words of [`MIN_PREFIX_CHARS`] or more.
+    fn matches(&self, word: &str) -> bool {
+        self.terms
+            .iter()
+            .any(|t| word == t || (Self::is_prefix(t) && word.starts_with(t.as_str())))
+    }
+
+    /// How well a report matches: each word of the query found in its title counts 10, in
+    /// its summary 4 (every match has all the words somewhere).
+    fn score(&self, title: &str, summary: &str) -> u32 {
+        let found = |text: &str, term: &str| {
+            words(text)
+                .any(|(_, _, w)| w == term || (Self::is_prefix(term) && w.starts_with(term)))
+        };
+        self.terms
+            .iter()
+            .map(|t| 10 * u32::from(found(title, t)) + 4 * u32::from(found(summary, t)))
+            .sum()
+    }
+
+    /// About [`EXCERPT_WORDS`] words of `text` around its first match, the matches between
+    /// [`OPEN`] and [`CLOSE`]; `None` if nothing in it matches.
+    fn excerpt(&self, text: &str) -> Option<String> {
+        let all: Vec<(usize, usize, String)> = words(text).collect();
+        let first = all.iter().position(|(_, _, w)| self.matches(w))?;
+        let from = first.saturating_sub(EXCERPT_WORDS / 3);
+        let to = (from + EXCERPT_WORDS).min(all.len());
+        let mut out = String::new();
+        if from > 0 {
+            out.push('…');
+        }
+        let mut at = all[from].0;
+        for (s, e, w) in &all[from..to] {
+            out.push_str(&text[at..*s]);
+            if self.matches(w) {
+                out.push_str(OPEN);
+                out.push_str(&text[*s..*e]);
+                out.push_str(CLOSE);
+            } else {
+                out.push_str(&text[*s..*e]);
+            }
+            at = *e;
+        }
+        if to < all.len() {
+            out.push('…');
+        }
+        Some(out)
+    }
+}
+
+/// Words in an excerpt.
+const EXCERPT_WORDS: usize = 30;
+
 fn search_within(
     conn: &mut DbConn,
     budget: &Budget,
@@ -197,120 +296,60 @@ fn search_within(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<SearchHit>, i64), BudgetError> {
+    use crate::db::schema::articles;
     budget.next_statement(conn)?;
-    let (hits, total): (Vec<Hit>, i64) = match conn {
-        DbConn::Sqlite(c) => {
-            // The index holds published articles only, their language as a column of its
-            // own (see the migration `search_doc`): ranking and counting need nothing else.
-            let words = query.fts5();
-            // The words in the text columns only, the language as its one token.
-            let fts = format!(
-                "language:\"lang{}\" AND {{title summary body_text}}: ({words})",
-                crate::ids::hex(language.as_bytes())
-            );
-            // The newest matches (one more than are ranked, to count them), without ranking.
-            let newest: Vec<Id> = diesel::sql_query(
-                "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?
-                 ORDER BY rowid DESC LIMIT ?",
-            )
-            .bind::<Text, _>(&fts)
-            .bind::<BigInt, _>(RANKED + 1)
-            .load::<Id>(c)?;
-            let total = newest.len() as i64;
-            let ranked = newest.len().min(RANKED as usize);
-            if offset >= ranked as i64 {
-                return Ok((Vec::new(), total));
-            }
-            // The oldest of the ranked matches bounds the ranking to them (FTS5 reads rowid
-            // ranges from the index itself).
-            let floor = newest[ranked - 1].id;
-            // Rank, then make excerpts for the page's few hits only (a snippet for every
-            // match before sorting is most of the work of a common word).
-            budget.next_sqlite_statement()?;
-            let ids: Vec<Id> = diesel::sql_query(
-                "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ?
-                 ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0, 0.0), rowid DESC LIMIT ? OFFSET ?",
-            )
-            .bind::<Text, _>(&fts)
-            .bind::<Integer, _>(floor)
-            .bind::<BigInt, _>(limit)
-            .bind::<BigInt, _>(offset)
-            .load::<Id>(c)?;
-            let list = ids
-                .iter()
-                .map(|i| i.id.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
-            // Without the language, so that the excerpt never comes from that column.
-            let mut hits = if ids.is_empty() {
-                Vec::new()
-            } else {
-                budget.next_sqlite_statement()?;
-                diesel::sql_query(format!(
-                    "SELECT rowid AS id, snippet(articles_fts, -1, '{OPEN}', '{CLOSE}', '…', 24) AS excerpt
-                     FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({list})"
-                ))
-                .bind::<Text, _>(&format!("{{title summary body_text}}: ({words})"))
-                .load::<Hit>(c)?
-            };
-            hits.sort_by_key(|h| ids.iter().position(|i| i.id == h.id));
-            (hits, total)
-        }
-        DbConn::Pg(c) => {
-            let tsquery = query.tsquery();
-            let total = diesel::sql_query(format!(
-                "SELECT COUNT(*) AS n FROM (
-                     SELECT 1 FROM articles a, to_tsquery('simple', $1) q
-                     WHERE {PG_DOC} @@ q AND a.status = 'published' AND a.language = $2
-                     LIMIT $3) m"
-            ))
-            .bind::<Text, _>(&tsquery)
-            .bind::<Text, _>(language)
-            .bind::<BigInt, _>(RANKED + 1)
-            .get_result::<Count>(c)?
-            .n;
-            if offset >= total.min(RANKED) {
-                return Ok((Vec::new(), total));
-            }
-            budget.next_pg_statement(c)?;
-            // The newest matches first (the most recently written, as on SQLite, whose
-            // index knows no dates), then ranked; excerpts for the page's few only.
-            let hits = diesel::sql_query(format!(
-                "WITH newest AS MATERIALIZED (
-                     SELECT a.id, a.published_at, {PG_DOC} AS doc
-                     FROM articles a, to_tsquery('simple', $1) q
-                     WHERE {PG_DOC} @@ q AND a.status = 'published' AND a.language = $2
-                     ORDER BY a.id DESC LIMIT $5),
-                 page AS MATERIALIZED (
-                     SELECT n.id, n.published_at, ts_rank(n.doc, q) AS score
-                     FROM newest n, to_tsquery('simple', $1) q
-                     ORDER BY score DESC, n.published_at DESC, n.id DESC LIMIT $3 OFFSET $4)
-                 SELECT p.id AS id,
-                        ts_headline('simple', a.summary || ' ' || a.body_text, q,
-                            'StartSel=\"{OPEN}\", StopSel=\"{CLOSE}\", MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"') AS excerpt
-                 FROM page p JOIN articles a ON a.id = p.id, to_tsquery('simple', $1) q
-                 ORDER BY p.score DESC, p.published_at DESC, p.id DESC"
-            ))
-            .bind::<Text, _>(&tsquery)
-            .bind::<Text, _>(language)
-            .bind::<BigInt, _>(limit)
-            .bind::<BigInt, _>(offset)
-            .bind::<BigInt, _>(RANKED)
-            .load::<Hit>(c)?;
-            (hits, total)
-        }
-    };
+    let newest = newest_matches(conn, language, query)?;
+    let total = newest.len() as i64;
+    let candidates: Vec<i32> = newest.into_iter().take(RANKED as usize).collect();
+    if offset >= candidates.len() as i64 {
+        return Ok((Vec::new(), total));
+    }
     budget.next_statement(conn)?;
-    let ids: Vec<i32> = hits.iter().map(|h| h.id).collect();
-    let mut cards = listing::cards(conn, &ids)?;
+    let mut ranked: Vec<(u32, Option<chrono::NaiveDateTime>, i32)> = articles::table
+        .filter(articles::id.eq_any(&candidates))
+        .select((
+            articles::id,
+            articles::title,
+            articles::summary,
+            articles::published_at,
+        ))
+        .load::<(i32, String, String, Option<chrono::NaiveDateTime>)>(conn)?
+        .into_iter()
+        .map(|(id, title, summary, at)| (query.score(&title, &summary), at, id))
+        .collect();
+    // Best first; among equals the newest.
+    ranked.sort_by(|a, b| b.cmp(a));
+    let page: Vec<i32> = ranked
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(0))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .map(|r| r.2)
+        .collect();
+    budget.next_statement(conn)?;
+    let texts: Vec<(i32, String, String)> = articles::table
+        .filter(articles::id.eq_any(&page))
+        .select((articles::id, articles::summary, articles::body_text))
+        .load(conn)?;
+    let mut cards = listing::cards(conn, &page)?;
     let mut out = Vec::with_capacity(cards.len());
-    for hit in hits {
-        if let Some(pos) = cards.iter().position(|c| c.article.id == hit.id) {
-            out.push(SearchHit {
-                item: cards.swap_remove(pos),
-                excerpt_html: excerpt_html(&hit.excerpt),
-            });
-        }
+    for id in page {
+        let Some(pos) = cards.iter().position(|c| c.article.id == id) else {
+            continue;
+        };
+        let excerpt = texts
+            .iter()
+            .find(|t| t.0 == id)
+            .and_then(|(_, summary, body)| {
+                query
+                    .excerpt(body)
+                    .or_else(|| query.excerpt(summary))
+                    .or_else(|| Some(body.chars().take(200).collect()))
+            })
+            .unwrap_or_default();
+        out.push(SearchHit {
+            item: cards.swap_remove(pos),
+            excerpt_html: excerpt_html(&excerpt),
+        });
     }
     Ok((out, total))
 }
