@@ -53,7 +53,7 @@ fn hash_of(token: &str) -> String {
 #[derive(Debug)]
 pub enum Requested {
     /// A link for this active account: `token` goes into the mail and nowhere else.
-    Link { user: User, token: String },
+    Link { user: Box<User>, token: String },
     /// No active account has this address: nothing is sent.
     NoAccount,
     /// Too many requests for this address or from this client: paused this many minutes.
@@ -92,7 +92,10 @@ pub fn request(
             ))
             .execute(conn)
     })?;
-    Ok(Requested::Link { user, token })
+    Ok(Requested::Link {
+        user: Box::new(user),
+        token,
+    })
 }
 
 fn forget_unused(conn: &mut DbConn, user_id: i32) -> QueryResult<usize> {

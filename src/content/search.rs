@@ -246,8 +246,7 @@ impl Query {
     /// its summary 4 (every match has all the words somewhere).
     fn score(&self, title: &str, summary: &str) -> u32 {
         let found = |text: &str, term: &str| {
-            words(text)
-                .any(|(_, _, w)| w == term || (Self::is_prefix(term) && w.starts_with(term)))
+            words(text).any(|(_, _, w)| w == term || (Self::is_prefix(term) && w.starts_with(term)))
         };
         self.terms
             .iter()
@@ -396,6 +395,32 @@ mod tests {
         let q = Query::parse("of risk");
         assert_eq!(q.fts5(), "\"of\" \"risk\"*");
         assert_eq!(q.tsquery(), "'of' & 'risk':*");
+    }
+
+    #[test]
+    fn titles_count_most_then_summaries() {
+        let q = Query::parse("seismic risk");
+        assert_eq!(q.score("Seismic risk in Baku", "A summary."), 20);
+        assert_eq!(q.score("Seismic zones", "On risks of quakes"), 14);
+        assert_eq!(q.score("Seismology today", "On risks of quakes"), 4);
+        assert_eq!(q.score("An open day", "Nothing here"), 0);
+        // Two-letter words are whole words only, here as in the engines.
+        assert_eq!(Query::parse("ox").score("Oxygen", ""), 0);
+    }
+
+    #[test]
+    fn excerpts_are_cut_around_the_first_match_and_mark_every_match() {
+        let q = Query::parse("конфер baku");
+        let text = format!(
+            "{} Научная конференция прошла в Baku, и конференция была большой.",
+            "слово ".repeat(40)
+        );
+        let excerpt = q.excerpt(&text).expect("a match");
+        assert!(excerpt.starts_with('…'), "{excerpt}");
+        assert!(excerpt.contains("\u{27E6}конференция\u{27E7}"), "{excerpt}");
+        assert!(excerpt.contains("\u{27E6}Baku\u{27E7}"), "{excerpt}");
+        assert_eq!(excerpt.matches('\u{27E6}').count(), 3, "{excerpt}");
+        assert!(q.excerpt("nothing to see").is_none());
     }
 
     #[test]
